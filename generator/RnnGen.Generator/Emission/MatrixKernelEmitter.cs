@@ -34,6 +34,12 @@ namespace RnnGen.Generator.Emission;
 /// A tile's slice of B is read once per row block; panels (packed Wᵀ) and reduction chunks (W and X)
 /// keep that slice small enough to stay in the L1 cache while every row block of C passes over it.
 /// </para>
+/// <para>
+/// A single row at Vector512 and Vector256 reads a second copy of packed Wᵀ instead (see
+/// <see cref="HasRowCopy"/>): panels as wide as its four column tiles, so that each element of x reads
+/// one contiguous row of one panel rather than one row from each of four panels of 32. The values and
+/// each element's chain of multiply–adds are the same, so are the bits.
+/// </para>
 /// </remarks>
 internal static class MatrixKernelEmitter
 {
@@ -45,6 +51,25 @@ internal static class MatrixKernelEmitter
 
     /// <summary>Column tiles a single-row tile spans, so even one row keeps eight accumulators busy.</summary>
     private const int SingleRowTiles = 4;
+
+    /// <summary>
+    /// Whether an N × K matrix's packed region also holds a row copy (RnnGen.Numerics.RowPanels): Wᵀ in
+    /// panels as wide as a single-row product's tiles at Vector512 and Vector256 (128 and 64 columns),
+    /// right after the panels of 32, which the single-row products at those widths read instead. Over
+    /// panels of 32 a single row reads one row from each of up to four panels per element of x, four
+    /// streams of addresses; over a row panel, one. A matrix of one panel is one stream already. At
+    /// Vector512 a single row's last group takes one or two whole tiles left after the groups of four
+    /// (see <see cref="EmitColumns"/>), which in a row copy would be a panel of their own: with 1–64
+    /// columns past a multiple of 128 above 128, the matrix has no row copy and its single rows read the
+    /// panels of 32 as before.
+    /// </summary>
+    public static bool HasRowCopy(int n) => n > PanelWidth && !(n > 128 && n % 128 is > 0 and <= 64);
+
+    /// <summary>Floats of a packed region: the panels of 32, and the row copy when there is one.</summary>
+    public static long PackedLength(int n, int k) => (HasRowCopy(n) ? 2L : 1L) * n * k;
+
+    /// <summary>The width of a row panel a tier's single-row product reads (RnnGen.Numerics.RowPanels.Width), or 0 when it reads the panels of 32.</summary>
+    private static int RowPanelWidth(VectorTier tier) => !tier.IsScalar && tier.Width >= 8 ? SingleRowTiles * TileVectors(tier) * tier.Width : 0;
 
     /// <summary>Tail pieces (narrower vectors and scalars) per tile.</summary>
     private const int TailPiecesPerTile = 4;
@@ -257,7 +282,9 @@ internal static class MatrixKernelEmitter
     private static void EmitPack(IndentedWriter w, int n, int k)
     {
         int fullEnd = n - (n % PanelWidth);
-        w.Line($"/// <summary>Copies W [{n}, {k}] into its transpose Wᵀ [{k}, {n}], stored as panels of {PanelWidth} columns: element (k, j) of panel p is at p·{PanelWidth}·{k} + k·width + j.</summary>");
+        w.Line(HasRowCopy(n)
+            ? $"/// <summary>Copies W [{n}, {k}] into its transpose Wᵀ [{k}, {n}], stored as panels of {PanelWidth} columns (element (k, j) of panel p is at p·{PanelWidth}·{k} + k·width + j), then again at {Code.Int((long)n * k)} as the row copy (see RnnGen.Numerics.RowPanels).</summary>"
+            : $"/// <summary>Copies W [{n}, {k}] into its transpose Wᵀ [{k}, {n}], stored as panels of {PanelWidth} columns: element (k, j) of panel p is at p·{PanelWidth}·{k} + k·width + j.</summary>");
         using (w.Open($"public static void {PackName(n, k)}(ref float w, ref float packed)"))
         {
             if (fullEnd > 0)
@@ -275,6 +302,12 @@ internal static class MatrixKernelEmitter
                     w.Line($"const int p = {Code.Int(fullEnd)};");
                     EmitPackPanel(w, k, n - fullEnd, "p");
                 }
+            }
+
+            if (HasRowCopy(n))
+            {
+                w.Line("// The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.");
+                w.Line($"global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, {Code.Int((long)n * k)}), {Code.Int(n)}, {Code.Int(k)});");
             }
         }
 
@@ -329,12 +362,18 @@ internal static class MatrixKernelEmitter
     /// A contiguous range of C's columns whose B slice has one row stride. Within a segment, B's rows
     /// are contiguous over runs of <paramref name="Run"/> columns from Start (a panel of packed Wᵀ).
     /// </summary>
-    private sealed record Segment(int Start, int End, int BRowStride, int Run, Func<string, string> BOffset);
+    private sealed record Segment(int Start, int End, int BRowStride, int Run, Func<string, string> BOffset, bool WholePanels = false);
 
     /// <summary>One vector (or scalar) of a tile row: its tier, which B row reference it loads from and at which column, and its column in C.</summary>
     private sealed record Piece(VectorTier Tier, string BRow, string BColumn, string CColumn);
 
-    private static IReadOnlyList<Segment> Segments(Gemm g)
+    private static IReadOnlyList<Segment> Segments(Gemm g) => Segments(g, PanelWidth, 0);
+
+    /// <summary>
+    /// The segments of packed Wᵀ in panels of <paramref name="width"/> columns (a power of two) from element
+    /// <paramref name="origin"/> of the region: the whole panels, then the narrower last one.
+    /// </summary>
+    private static IReadOnlyList<Segment> Segments(Gemm g, int width, long origin)
     {
         if (g.BPackedRows == 0)
         {
@@ -342,21 +381,23 @@ internal static class MatrixKernelEmitter
         }
 
         int rows = g.BPackedRows;
-        int fullEnd = g.Columns - (g.Columns % PanelWidth);
+        int fullEnd = g.Columns - (g.Columns % width);
+        string Base(string offset) => origin == 0 ? offset : $"{Code.Int(origin)} + {offset}";
         var segments = new List<Segment>();
         if (fullEnd > 0)
         {
-            // Column j of a full panel: panel base (j − j mod 32)·K, then j mod 32 within the row.
-            segments.Add(new Segment(0, fullEnd, PanelWidth, PanelWidth,
+            // Column j of a full panel: panel base (j − j mod width)·K, then j mod width within the row.
+            segments.Add(new Segment(0, fullEnd, width, width,
                 j => int.TryParse(j, out int c)
-                    ? Code.Int(((long)(c - (c % PanelWidth)) * rows) + (c % PanelWidth))
-                    : $"(({j}) & ~{PanelWidth - 1}) * {Code.Int(rows)} + (({j}) & {PanelWidth - 1})"));
+                    ? Code.Int(origin + ((long)(c - (c % width)) * rows) + (c % width))
+                    : Base($"(({j}) & ~{width - 1}) * {Code.Int(rows)} + (({j}) & {width - 1})"),
+                WholePanels: true));
         }
 
         if (fullEnd < g.Columns)
         {
             segments.Add(new Segment(fullEnd, g.Columns, g.Columns - fullEnd, g.Columns - fullEnd,
-                j => int.TryParse(j, out int c) ? Code.Int(((long)fullEnd * rows) + (c - fullEnd)) : $"{Code.Int((long)fullEnd * rows)} + ({j}) - {Code.Int(fullEnd)}"));
+                j => int.TryParse(j, out int c) ? Code.Int(origin + ((long)fullEnd * rows) + (c - fullEnd)) : $"{Code.Int(origin + ((long)fullEnd * rows))} + ({j}) - {Code.Int(fullEnd)}"));
         }
 
         return segments;
@@ -517,9 +558,16 @@ internal static class MatrixKernelEmitter
             3 => tier.Width == 16 ? 2 : 1,
             _ => 1,
         };
+        int rowPanel = RowPanelWidth(tier);
+        if (rows == 1 && g.BPackedRows > 0 && rowPanel > 0 && HasRowCopy(g.Columns))
+        {
+            // One row reads the row copy after the panels: one row of one panel per element of x.
+            segments = Segments(g, rowPanel, (long)g.Columns * g.BPackedRows);
+        }
+
         foreach (var segment in segments)
         {
-            EmitColumns(w, tier, g, segment, tileWidth, tiles, pieces => EmitTile(w, g, rows, pieces, segment.BRowStride, r0, r1));
+            EmitColumns(w, tier, g, segment, tileWidth, tiles, pieces => EmitTile(w, g, rows, pieces, segment.BRowStride, r0, r1, paired: segment.WholePanels));
         }
     }
 
@@ -754,7 +802,7 @@ internal static class MatrixKernelEmitter
     /// <paramref name="pieces"/>. Loads (or sets to the bias) the accumulators, runs the reduction
     /// over [r0, r1) with one broadcast of A per row and one load of B per piece, and stores.
     /// </summary>
-    private static void EmitTile(IndentedWriter w, Gemm g, int rows, IReadOnlyList<Piece> pieces, int bRowStride, string r0, string r1, bool firstRow = false)
+    private static void EmitTile(IndentedWriter w, Gemm g, int rows, IReadOnlyList<Piece> pieces, int bRowStride, string r0, string r1, bool firstRow = false, bool? paired = null)
     {
         if (firstRow)
         {
@@ -790,6 +838,8 @@ internal static class MatrixKernelEmitter
 
         var rowRefs = pieces.Select(p => p.BRow).Distinct().ToList();
         var tiers = pieces.Select(p => p.Tier).Distinct().ToList();
+        // A compact copy interleaves the rows of whole panels (bfloat16: see RnnGen.Numerics.BFloat16Weights).
+        bool pairedLoads = g.BPackedRows > 0 && (paired ?? bRowStride == PanelWidth);
         using (w.Open($"for (int r = {r0}; r < {r1}; r++)"))
         {
             foreach (string bRow in rowRefs)
@@ -806,7 +856,7 @@ internal static class MatrixKernelEmitter
                 // float32 kernel folds its loads into the multiply–adds instead). Each accumulator's chain
                 // over r is unchanged.
                 EmitBroadcasts(w, tiers, 0, aIndex);
-                foreach (var (load, loaded) in CompactLoads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
+                foreach (var (load, loaded) in CompactLoads(pieces, paired: pairedLoads))
                 {
                     w.Line(load);
                     foreach (int p in loaded)
@@ -820,7 +870,7 @@ internal static class MatrixKernelEmitter
                 // A taller tile's B vectors are loaded (a compact tile's widened) first and feed every row.
                 if (g.Compact)
                 {
-                    foreach (var (load, _) in CompactLoads(pieces, paired: bRowStride == PanelWidth && g.BPackedRows > 0))
+                    foreach (var (load, _) in CompactLoads(pieces, paired: pairedLoads))
                     {
                         w.Line(load);
                     }

@@ -1252,6 +1252,10 @@ internal static partial class ModelEmitter
                 foreach (var (n, k, region) in InferenceMatrices(plan))
                 {
                     w.Line($"global::RnnGen.Numerics.BFloat16Weights.Pack({U("q", "Layout." + region)}, ref {Code.Unsafe}.Add(ref q16, Layout.{region}), {Code.Int(n)}, {Code.Int(k)});");
+                    if (MatrixKernelEmitter.HasRowCopy(n))
+                    {
+                        w.Line($"global::RnnGen.Numerics.BFloat16Weights.PackRows({U("q", $"Layout.{region} + {Code.Int((long)n * k)}")}, ref {Code.Unsafe}.Add(ref q16, Layout.{region} + {Code.Int((long)n * k)}), {Code.Int(n)}, {Code.Int(k)});");
+                    }
                 }
             }
 
@@ -1263,6 +1267,10 @@ internal static partial class ModelEmitter
                 foreach (var (n, k, region) in InferenceMatrices(plan))
                 {
                     w.Line($"global::RnnGen.Numerics.Int8Weights.Pack({U("q", "Layout." + region)}, ref {Code.Unsafe}.Add(ref q8, Layout.{region}), {U("scales", $"Layout.{region}Scales")}, {Code.Int(n)}, {Code.Int(k)});");
+                    if (MatrixKernelEmitter.HasRowCopy(n))
+                    {
+                        w.Line($"global::RnnGen.Numerics.Int8Weights.PackRows({U("q", $"Layout.{region} + {Code.Int((long)n * k)}")}, ref {Code.Unsafe}.Add(ref q8, Layout.{region} + {Code.Int((long)n * k)}), {U("scales", $"Layout.{region}Scales")}, {Code.Int(n)}, {Code.Int(k)});");
+                    }
                 }
             }
 

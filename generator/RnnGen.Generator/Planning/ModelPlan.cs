@@ -213,6 +213,9 @@ internal sealed class ModelPlan
 
     public int MaxGateWidth { get; private set; }
 
+    /// <summary>How a packed region's description names its row copy (see MatrixKernelEmitter.HasRowCopy), if it has one.</summary>
+    private static string RowCopy(int n) => Emission.MatrixKernelEmitter.HasRowCopy(n) ? " and its row copy" : "";
+
     /// <summary>Hidden units per share when a layer is split by units between threads: one packed panel of Wᵀ.</summary>
     public const int UnitShare = Emission.MatrixKernelEmitter.PanelWidth;
 
@@ -424,8 +427,8 @@ internal sealed class ModelPlan
                     var weight = stage.GroupWeight(g);
                     string blocks = g.Segments.Count == 1 && g.Segments[0].Blocks < cell.Parameters[g.Matrix].Blocks
                         ? $" (blocks {g.FirstBlock} … {g.FirstBlock + g.Segments[0].Blocks - 1})" : "";
-                    stage.PackedGroups[g.Index] = Packed.Add("Packed_" + weight.Identifier + (g.FirstBlock > 0 ? "_b" + Code(g.FirstBlock) : ""), (long)g.Rows * g.Columns,
-                        $"[{g.Columns}, {g.Rows}] in panels: {string.Join(" ‖ ", g.Segments.Select(seg => cell.Parameters[seg.Matrix].Name))}ᵀ{blocks}");
+                    stage.PackedGroups[g.Index] = Packed.Add("Packed_" + weight.Identifier + (g.FirstBlock > 0 ? "_b" + Code(g.FirstBlock) : ""), Emission.MatrixKernelEmitter.PackedLength(g.Rows, g.Columns),
+                        $"[{g.Columns}, {g.Rows}] in panels{RowCopy(g.Rows)}: {string.Join(" ‖ ", g.Segments.Select(seg => cell.Parameters[seg.Matrix].Name))}ᵀ{blocks}");
                 }
 
                 // A cell that reads x element-wise writes part of d(loss)/dx during the time loop; the first
@@ -493,8 +496,8 @@ internal sealed class ModelPlan
             KeyWeight = AddParameter(attention.Name + ".key.weight", [a, hm], ParameterInit.Uniform, 1.0 / Math.Sqrt(hm));
             KeyBias = AddParameter(attention.Name + ".key.bias", [a], ParameterInit.Uniform, 1.0 / Math.Sqrt(hm));
             ScoreWeight = AddParameter(attention.Name + ".score.weight", [1, a], ParameterInit.Uniform, 1.0 / Math.Sqrt(a));
-            PackedQuery = Packed.Add("Packed_" + QueryWeight.Identifier, (long)a * last, $"[{last}, {a}] in panels: W_qᵀ");
-            PackedKey = Packed.Add("Packed_" + KeyWeight.Identifier, (long)a * hm, $"[{hm}, {a}] in panels: W_kᵀ");
+            PackedQuery = Packed.Add("Packed_" + QueryWeight.Identifier, Emission.MatrixKernelEmitter.PackedLength(a, last), $"[{last}, {a}] in panels{RowCopy(a)}: W_qᵀ");
+            PackedKey = Packed.Add("Packed_" + KeyWeight.Identifier, Emission.MatrixKernelEmitter.PackedLength(a, hm), $"[{hm}, {a}] in panels{RowCopy(a)}: W_kᵀ");
             Memory = Activations.Add("Memory", (long)B * tm * hm, "[B, Tm, Hm]: the memory attended over, set by the caller");
             MemoryGradient = Activations.Add("MemoryGradient", (long)B * tm * hm, "[B, Tm, Hm]: d(loss)/d(memory)");
             Keys = Activations.Add("Keys", (long)B * tm * a, "[B, Tm, A]: W_k·m_j + b_k");
@@ -522,7 +525,7 @@ internal sealed class ModelPlan
         double denseBound = 1.0 / Math.Sqrt(headIn);
         DenseWeight = AddParameter(Spec.Dense.Name + ".weight", [Outputs, headIn], ParameterInit.Uniform, denseBound);
         DenseBias = AddParameter(Spec.Dense.Name + ".bias", [Outputs], ParameterInit.Uniform, denseBound);
-        PackedDense = Packed.Add("Packed_" + DenseWeight.Identifier, (long)Outputs * headIn, $"[{headIn}, {Outputs}] in panels: W_denseᵀ");
+        PackedDense = Packed.Add("Packed_" + DenseWeight.Identifier, Emission.MatrixKernelEmitter.PackedLength(Outputs, headIn), $"[{headIn}, {Outputs}] in panels{RowCopy(Outputs)}: W_denseᵀ");
 
         if (Spec.Condition is { } condition)
         {
@@ -539,7 +542,7 @@ internal sealed class ModelPlan
                     int w = st.Width;
                     st.ConditionWeight = AddParameter(condition.Name + ".weight_" + st.Name + l, [w, f], ParameterInit.Uniform, conditionBound);
                     st.ConditionBias = AddParameter(condition.Name + ".bias_" + st.Name + l, [w], ParameterInit.Uniform, conditionBound);
-                    st.PackedCondition = Packed.Add("Packed_" + st.ConditionWeight.Identifier, (long)w * f, $"[{f}, {w}] in panels: W_{st.Name}ᵀ of the condition");
+                    st.PackedCondition = Packed.Add("Packed_" + st.ConditionWeight.Identifier, Emission.MatrixKernelEmitter.PackedLength(w, f), $"[{f}, {w}] in panels{RowCopy(w)}: W_{st.Name}ᵀ of the condition");
                     if (stage.Schedule.Cell.States[st.Index].ConditionTanh)
                     {
                         st.ConditionPreActivationGradient = Activations.Add("S" + stage.Index.ToString(CultureInfo.InvariantCulture) + "DZ" + (st.Index == 0 ? "0" : st.Name.ToUpperInvariant() + "0"), (long)B * w, $"[B, {st.Name.ToUpperInvariant()}]: d(loss)/d(W_{st.Name}·c + b_{st.Name}), before the tanh");

@@ -70,18 +70,39 @@ namespace RnnGen.Numerics
         /// <param name="compact">Receives the N·K bfloat16 values.</param>
         /// <param name="n">Rows of W (columns of Wᵀ).</param>
         /// <param name="k">Columns of W (rows of Wᵀ).</param>
-        public static void Pack(ref float panels, ref ushort compact, int n, int k)
+        public static void Pack(ref float panels, ref ushort compact, int n, int k) => Pack(ref panels, ref compact, n, k, PanelWidth);
+
+        /// <summary>
+        /// Writes the bfloat16 copy of an N × K matrix's row copy (see <see cref="RowPanels"/>: Wᵀ in panels of
+        /// <see cref="RowPanels.Width"/> columns), each whole panel's rows interleaved as in the panels of 32
+        /// (nothing when <see cref="RowPanels.Width"/> is 0).
+        /// </summary>
+        /// <param name="rows">The float32 row copy, N·K floats.</param>
+        /// <param name="compact">Receives the N·K bfloat16 values.</param>
+        /// <param name="n">Rows of W (columns of Wᵀ).</param>
+        /// <param name="k">Columns of W (rows of Wᵀ).</param>
+        public static void PackRows(ref float rows, ref ushort compact, int n, int k)
+        {
+            int width = RowPanels.Width;
+            if (width > 0)
+            {
+                Pack(ref rows, ref compact, n, k, width);
+            }
+        }
+
+        /// <summary>The bfloat16 copy of Wᵀ in panels of <paramref name="width"/> columns (a multiple of twice <see cref="PairDistance"/>).</summary>
+        private static void Pack(ref float panels, ref ushort compact, int n, int k, int width)
         {
             int pair = PairDistance;
-            int fullEnd = n - (n % PanelWidth);
-            for (int p = 0; p < fullEnd; p += PanelWidth)
+            int fullEnd = n - (n % width);
+            for (int p = 0; p < fullEnd; p += width)
             {
                 for (int r = 0; r < k; r++)
                 {
-                    int row = (p * k) + (r * PanelWidth);
+                    int row = (p * k) + (r * width);
                     if (pair == 0)
                     {
-                        for (int j = 0; j < PanelWidth; j++)
+                        for (int j = 0; j < width; j++)
                         {
                             Unsafe.Add(ref compact, row + j) = FromSingle(Unsafe.Add(ref panels, row + j));
                         }
@@ -89,7 +110,7 @@ namespace RnnGen.Numerics
                         continue;
                     }
 
-                    for (int block = row; block < row + PanelWidth; block += 2 * pair)
+                    for (int block = row; block < row + width; block += 2 * pair)
                     {
                         for (int i = 0; i < pair; i++)
                         {

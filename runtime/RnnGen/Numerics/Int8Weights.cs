@@ -33,26 +33,49 @@ namespace RnnGen.Numerics
         /// <param name="scales">Receives the N scales, s[j] for row j of W.</param>
         /// <param name="n">Rows of W (columns of Wᵀ).</param>
         /// <param name="k">Columns of W (rows of Wᵀ).</param>
-        public static void Pack(ref float panels, ref sbyte compact, ref float scales, int n, int k)
+        public static void Pack(ref float panels, ref sbyte compact, ref float scales, int n, int k) => Pack(ref panels, ref compact, ref scales, n, k, PanelWidth);
+
+        /// <summary>
+        /// Writes the int8 copy of an N × K matrix's row copy (see <see cref="RowPanels"/>: Wᵀ in panels of
+        /// <see cref="RowPanels.Width"/> columns) and the N scales of its rows, the same scales as
+        /// <see cref="Pack(ref float, ref sbyte, ref float, int, int)"/> writes from the same weights
+        /// (nothing when <see cref="RowPanels.Width"/> is 0).
+        /// </summary>
+        /// <param name="rows">The float32 row copy, N·K floats.</param>
+        /// <param name="compact">Receives the N·K quantized weights, at the row copy's element offsets.</param>
+        /// <param name="scales">Receives the N scales, s[j] for row j of W.</param>
+        /// <param name="n">Rows of W (columns of Wᵀ).</param>
+        /// <param name="k">Columns of W (rows of Wᵀ).</param>
+        public static void PackRows(ref float rows, ref sbyte compact, ref float scales, int n, int k)
         {
-            for (int p = 0; p < n; p += PanelWidth)
+            int width = RowPanels.Width;
+            if (width > 0)
             {
-                int width = Math.Min(PanelWidth, n - p);
+                Pack(ref rows, ref compact, ref scales, n, k, width);
+            }
+        }
+
+        /// <summary>The int8 copy of Wᵀ in panels of <paramref name="width"/> columns, the last narrower, and its scales.</summary>
+        private static void Pack(ref float panels, ref sbyte compact, ref float scales, int n, int k, int width)
+        {
+            for (int p = 0; p < n; p += width)
+            {
+                int columns = Math.Min(width, n - p);
                 int start = p * k;
-                for (int j = 0; j < width; j++)
+                for (int j = 0; j < columns; j++)
                 {
-                    // Column j of the panel: elements start + r·width + j for r < K.
+                    // Column j of the panel: elements start + r·columns + j for r < K.
                     float max = 0f;
                     for (int r = 0; r < k; r++)
                     {
-                        max = Math.Max(max, Math.Abs(Unsafe.Add(ref panels, start + (r * width) + j)));
+                        max = Math.Max(max, Math.Abs(Unsafe.Add(ref panels, start + (r * columns) + j)));
                     }
 
                     float scale = max / Levels;
                     Unsafe.Add(ref scales, p + j) = scale;
                     for (int r = 0; r < k; r++)
                     {
-                        int e = start + (r * width) + j;
+                        int e = start + (r * columns) + j;
                         Unsafe.Add(ref compact, e) = Quantize(Unsafe.Add(ref panels, e), scale);
                     }
                 }

@@ -2530,7 +2530,7 @@ namespace Audio.Effects
 
             // ---- 128 × 1 weight matrix ----
 
-            /// <summary>Copies W [128, 1] into its transpose Wᵀ [1, 128], stored as panels of 32 columns: element (k, j) of panel p is at p·32·1 + k·width + j.</summary>
+            /// <summary>Copies W [128, 1] into its transpose Wᵀ [1, 128], stored as panels of 32 columns (element (k, j) of panel p is at p·32·1 + k·width + j), then again at 128 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_128x1(ref float w, ref float packed)
             {
                 for (int p = 0; p < 128; p += 32)
@@ -2545,6 +2545,8 @@ namespace Audio.Effects
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 128), 128, 1);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [128, 1] read from its packed transpose (see Pack_128x1).</summary>
@@ -2749,10 +2751,10 @@ namespace Audio.Effects
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 32);
-                            ref float b2 = ref At(ref packed, 64);
-                            ref float b3 = ref At(ref packed, 96);
+                            ref float b0 = ref At(ref packed, 128);
+                            ref float b1 = ref At(ref packed, 160);
+                            ref float b2 = ref At(ref packed, 192);
+                            ref float b3 = ref At(ref packed, 224);
                             ref float a0 = ref At(ref x, m);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -2765,10 +2767,10 @@ namespace Audio.Effects
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -3025,10 +3027,10 @@ namespace Audio.Effects
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 1 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 1 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 1 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 1 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 128 + ((j) & ~63) * 1 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 128 + ((j + 16) & ~63) * 1 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 128 + ((j + 32) & ~63) * 1 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 128 + ((j + 48) & ~63) * 1 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -3041,10 +3043,10 @@ namespace Audio.Effects
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -3582,10 +3584,10 @@ namespace Audio.Effects
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 32 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 64 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 96 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 128 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 160 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 192 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 224 * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -3598,10 +3600,10 @@ namespace Audio.Effects
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -3849,10 +3851,10 @@ namespace Audio.Effects
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 1 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 1 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 1 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 1 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (128 + ((j) & ~63) * 1 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (128 + ((j + 16) & ~63) * 1 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (128 + ((j + 32) & ~63) * 1 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (128 + ((j + 48) & ~63) * 1 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -3865,10 +3867,10 @@ namespace Audio.Effects
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 1; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -5208,7 +5210,7 @@ namespace Audio.Effects
 
             // ---- 128 × 32 weight matrix ----
 
-            /// <summary>Copies W [128, 32] into its transpose Wᵀ [32, 128], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            /// <summary>Copies W [128, 32] into its transpose Wᵀ [32, 128], stored as panels of 32 columns (element (k, j) of panel p is at p·32·32 + k·width + j), then again at 4096 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_128x32(ref float w, ref float packed)
             {
                 for (int p = 0; p < 128; p += 32)
@@ -5223,6 +5225,8 @@ namespace Audio.Effects
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 4096), 128, 32);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [128, 32] read from its packed transpose (see Pack_128x32).</summary>
@@ -5427,10 +5431,10 @@ namespace Audio.Effects
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 1024);
-                            ref float b2 = ref At(ref packed, 2048);
-                            ref float b3 = ref At(ref packed, 3072);
+                            ref float b0 = ref At(ref packed, 4096);
+                            ref float b1 = ref At(ref packed, 4128);
+                            ref float b2 = ref At(ref packed, 4160);
+                            ref float b3 = ref At(ref packed, 4192);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -5443,10 +5447,10 @@ namespace Audio.Effects
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -5703,10 +5707,10 @@ namespace Audio.Effects
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 4096 + ((j) & ~63) * 32 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 4096 + ((j + 16) & ~63) * 32 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 4096 + ((j + 32) & ~63) * 32 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 4096 + ((j + 48) & ~63) * 32 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -5719,10 +5723,10 @@ namespace Audio.Effects
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -6260,10 +6264,10 @@ namespace Audio.Effects
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 1024 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 2048 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 3072 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 4096 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 4128 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 4160 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 4192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -6276,10 +6280,10 @@ namespace Audio.Effects
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -6527,10 +6531,10 @@ namespace Audio.Effects
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (4096 + ((j) & ~63) * 32 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (4096 + ((j + 16) & ~63) * 32 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (4096 + ((j + 32) & ~63) * 32 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (4096 + ((j + 48) & ~63) * 32 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -6543,10 +6547,10 @@ namespace Audio.Effects
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);

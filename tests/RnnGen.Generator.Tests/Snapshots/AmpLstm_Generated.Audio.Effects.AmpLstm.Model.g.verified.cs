@@ -1763,7 +1763,9 @@ namespace Audio.Effects
             {
                 ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0), 128, 1);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0 + 128), 128, 1);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0), 128, 32);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 4096), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0 + 4096), 128, 32);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 1, 32);
             }
             else
@@ -1771,7 +1773,9 @@ namespace Audio.Effects
                 ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
                 ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 128, 1);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0 + 128), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 128, 1);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 128, 32);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 4096), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0 + 4096), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 128, 32);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 1, 32);
             }
             _compactVersion = _packedVersion;
@@ -2033,18 +2037,18 @@ namespace Audio.Effects
             public const int State0C = 32; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [1, 128] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 128; // [32, 128] in panels: weight_hhᵀ
-            public const int Packed_dense_weight = 4224; // [32, 1] in panels: W_denseᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [1, 128] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 256; // [32, 128] in panels and its row copy: weight_hhᵀ
+            public const int Packed_dense_weight = 8448; // [32, 1] in panels: W_denseᵀ
 
             public const int ParameterLength = 4528;
             public const int ActivationLength = 3178496;
             public const int StepScratchLength = 800;
             public const int StateLength = 64;
-            public const int PackedLength = 4256;
+            public const int PackedLength = 8480;
 
             // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-            public const int Int8Scales = 1072;
+            public const int Int8Scales = 2128;
             public const int Packed_lstm_weight_ih_l0Scales = 0; // [128]
             public const int Packed_lstm_weight_hh_l0Scales = 128; // [128]
             public const int Packed_dense_weightScales = 256; // [1]

@@ -24,7 +24,7 @@ namespace Samples
 
             // ---- 42 × 192 weight matrix ----
 
-            /// <summary>Copies W [42, 192] into its transpose Wᵀ [192, 42], stored as panels of 32 columns: element (k, j) of panel p is at p·32·192 + k·width + j.</summary>
+            /// <summary>Copies W [42, 192] into its transpose Wᵀ [192, 42], stored as panels of 32 columns (element (k, j) of panel p is at p·32·192 + k·width + j), then again at 8064 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_42x192(ref float w, ref float packed)
             {
                 for (int p = 0; p < 32; p += 32)
@@ -51,6 +51,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 8064), 42, 192);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [42, 192] read from its packed transpose (see Pack_42x192).</summary>
@@ -364,46 +366,36 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
+                            ref float b0 = ref At(ref packed, 8064);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = At(ref bias, 40);
+                            var acc0_4 = At(ref bias, 41);
                             for (int r = 0; r < 192; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b0r = ref At(ref b0, r * 42);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(32));
+                                var b3_ = At(ref b0r, 40);
+                                var b4_ = At(ref b0r, 41);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                        }
-                        {
-                            ref float b0 = ref At(ref packed, 6144);
-                            ref float a0 = ref At(ref x, m * 192);
-                            ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
-                            for (int r = 0; r < 192; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                                var b1_ = At(ref b0r, 8);
-                                var b2_ = At(ref b0r, 9);
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            At(ref c0, 40) = acc0_1;
-                            At(ref c0, 41) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            At(ref c0, 40) = acc0_3;
+                            At(ref c0, 41) = acc0_4;
                         }
                     }
                 }
@@ -856,54 +848,43 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
+                            ref float b0 = ref At(ref packed, 8064);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = At(ref bias, 40);
+                            var acc0_6 = At(ref bias, 41);
                             for (int r = 0; r < 192; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b0r = ref At(ref b0, r * 42);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
                                 var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(32));
+                                var b5_ = At(ref b0r, 40);
+                                var b6_ = At(ref b0r, 41);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                        }
-                        {
-                            ref float b0 = ref At(ref packed, 6144);
-                            ref float a0 = ref At(ref x, m * 192);
-                            ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = At(ref bias, 40);
-                            var acc0_2 = At(ref bias, 41);
-                            for (int r = 0; r < 192; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 10);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                                var b1_ = At(ref b0r, 8);
-                                var b2_ = At(ref b0r, 9);
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            At(ref c0, 40) = acc0_1;
-                            At(ref c0, 41) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            At(ref c0, 40) = acc0_5;
+                            At(ref c0, 41) = acc0_6;
                         }
                     }
                 }
@@ -1819,45 +1800,36 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
+                            ref byte b0 = ref At(ref packed, 8064 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_4 = TWeights.Scaled ? default : At(ref bias, 41);
                             for (int r = 0; r < 192; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 42) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 32 * TWeights.Size));
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                var b3_ = TWeights.LoadScalar(ref At(ref b0r, 40 * TWeights.Size));
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                                var b4_ = TWeights.LoadScalar(ref At(ref b0r, 41 * TWeights.Size));
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                        }
-                        {
-                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 192);
-                            ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
-                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
-                            for (int r = 0; r < 192; r++)
-                            {
-                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var b0_ = TWeights.LoadVector256(ref b0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            At(ref c0, 40) = acc0_1;
-                            At(ref c0, 41) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            At(ref c0, 40) = acc0_3;
+                            At(ref c0, 41) = acc0_4;
                         }
                     }
                 }
@@ -2305,52 +2277,43 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
+                            ref byte b0 = ref At(ref packed, 8064 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 192);
                             ref float c0 = ref At(ref y, m * 42);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = TWeights.Scaled ? default : At(ref bias, 40);
+                            var acc0_6 = TWeights.Scaled ? default : At(ref bias, 41);
                             for (int r = 0; r < 192; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 42) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
+                                var b0_ = TWeights.LoadVector256(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 8 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                TWeights.LoadPairsVector256(ref At(ref b0r, 16 * TWeights.Size), out var b2_, out var b3_);
+                                var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
+                                var b3_ = TWeights.LoadVector256(ref At(ref b0r, 24 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                var b4_ = TWeights.LoadVector256(ref At(ref b0r, 32 * TWeights.Size));
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                var b5_ = TWeights.LoadScalar(ref At(ref b0r, 40 * TWeights.Size));
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b5_, acc0_5);
+                                var b6_ = TWeights.LoadScalar(ref At(ref b0r, 41 * TWeights.Size));
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b6_, acc0_6);
                             }
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                        }
-                        {
-                            ref byte b0 = ref At(ref packed, 6144 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 192);
-                            ref float c0 = ref At(ref y, m * 42);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = TWeights.Scaled ? default : At(ref bias, 40);
-                            var acc0_2 = TWeights.Scaled ? default : At(ref bias, 41);
-                            for (int r = 0; r < 192; r++)
-                            {
-                                ref byte b0r = ref At(ref b0, (r * 10) * TWeights.Size);
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                var b0_ = TWeights.LoadVector256(ref b0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
-                                var b2_ = TWeights.LoadScalar(ref At(ref b0r, 9 * TWeights.Size));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            At(ref c0, 40) = acc0_1;
-                            At(ref c0, 41) = acc0_2;
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            At(ref c0, 40) = acc0_5;
+                            At(ref c0, 41) = acc0_6;
                         }
                     }
                 }
@@ -4739,7 +4702,7 @@ namespace Samples
 
             // ---- 64 × 64 weight matrix ----
 
-            /// <summary>Copies W [64, 64] into its transpose Wᵀ [64, 64], stored as panels of 32 columns: element (k, j) of panel p is at p·32·64 + k·width + j.</summary>
+            /// <summary>Copies W [64, 64] into its transpose Wᵀ [64, 64], stored as panels of 32 columns (element (k, j) of panel p is at p·32·64 + k·width + j), then again at 4096 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_64x64(ref float w, ref float packed)
             {
                 for (int p = 0; p < 64; p += 32)
@@ -4754,6 +4717,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 4096), 64, 64);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [64, 64] read from its packed transpose (see Pack_64x64).</summary>
@@ -4956,8 +4921,7 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 2048);
+                            ref float b0 = ref At(ref packed, 4096);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -4966,12 +4930,11 @@ namespace Samples
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -5211,10 +5174,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 16);
-                            ref float b2 = ref At(ref packed, 2048);
-                            ref float b3 = ref At(ref packed, 2064);
+                            ref float b0 = ref At(ref packed, 4096);
+                            ref float b1 = ref At(ref packed, 4112);
+                            ref float b2 = ref At(ref packed, 4128);
+                            ref float b3 = ref At(ref packed, 4144);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -5227,10 +5190,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -7253,7 +7216,7 @@ namespace Samples
 
             // ---- 64 × 128 weight matrix ----
 
-            /// <summary>Copies W [64, 128] into its transpose Wᵀ [128, 64], stored as panels of 32 columns: element (k, j) of panel p is at p·32·128 + k·width + j.</summary>
+            /// <summary>Copies W [64, 128] into its transpose Wᵀ [128, 64], stored as panels of 32 columns (element (k, j) of panel p is at p·32·128 + k·width + j), then again at 8192 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_64x128(ref float w, ref float packed)
             {
                 for (int p = 0; p < 64; p += 32)
@@ -7268,6 +7231,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 8192), 64, 128);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [64, 128] read from its packed transpose (see Pack_64x128).</summary>
@@ -7470,8 +7435,7 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 4096);
+                            ref float b0 = ref At(ref packed, 8192);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -7480,12 +7444,11 @@ namespace Samples
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -7725,10 +7688,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 16);
-                            ref float b2 = ref At(ref packed, 4096);
-                            ref float b3 = ref At(ref packed, 4112);
+                            ref float b0 = ref At(ref packed, 8192);
+                            ref float b1 = ref At(ref packed, 8208);
+                            ref float b2 = ref At(ref packed, 8224);
+                            ref float b3 = ref At(ref packed, 8240);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -7741,10 +7704,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -8280,8 +8243,7 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -8290,15 +8252,16 @@ namespace Samples
                             var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                                var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                var b3_ = TWeights.LoadVector512(ref At(ref b0r, 48 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
@@ -8528,10 +8491,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 4096 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 4112 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 8208 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 8224 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 8240 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -8544,10 +8507,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -10625,7 +10588,7 @@ namespace Samples
 
             // ---- 512 × 32 weight matrix ----
 
-            /// <summary>Copies W [512, 32] into its transpose Wᵀ [32, 512], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            /// <summary>Copies W [512, 32] into its transpose Wᵀ [32, 512], stored as panels of 32 columns (element (k, j) of panel p is at p·32·32 + k·width + j), then again at 16384 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_512x32(ref float w, ref float packed)
             {
                 for (int p = 0; p < 512; p += 32)
@@ -10640,6 +10603,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 16384), 512, 32);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 32] read from its packed transpose (see Pack_512x32).</summary>
@@ -10845,10 +10810,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~127) * 32 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 32) & ~127) * 32 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 64) & ~127) * 32 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 96) & ~127) * 32 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -10861,10 +10826,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -11121,10 +11086,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~63) * 32 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 16) & ~63) * 32 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 32) & ~63) * 32 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 48) & ~63) * 32 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -11137,10 +11102,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -11679,10 +11644,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 32 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 32 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~127) * 32 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 32) & ~127) * 32 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 64) & ~127) * 32 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 96) & ~127) * 32 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -11695,10 +11660,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -11946,10 +11911,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~63) * 32 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 16) & ~63) * 32 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 32) & ~63) * 32 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 48) & ~63) * 32 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -11962,10 +11927,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -13911,7 +13876,7 @@ namespace Samples
 
             // ---- 512 × 128 weight matrix ----
 
-            /// <summary>Copies W [512, 128] into its transpose Wᵀ [128, 512], stored as panels of 32 columns: element (k, j) of panel p is at p·32·128 + k·width + j.</summary>
+            /// <summary>Copies W [512, 128] into its transpose Wᵀ [128, 512], stored as panels of 32 columns (element (k, j) of panel p is at p·32·128 + k·width + j), then again at 65536 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_512x128(ref float w, ref float packed)
             {
                 for (int p = 0; p < 512; p += 32)
@@ -13926,6 +13891,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 65536), 512, 128);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 128] read from its packed transpose (see Pack_512x128).</summary>
@@ -14131,10 +14098,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 65536 + ((j) & ~127) * 128 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 65536 + ((j + 32) & ~127) * 128 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 65536 + ((j + 64) & ~127) * 128 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 65536 + ((j + 96) & ~127) * 128 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -14147,10 +14114,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -14407,10 +14374,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 65536 + ((j) & ~63) * 128 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 65536 + ((j + 16) & ~63) * 128 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 65536 + ((j + 32) & ~63) * 128 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 65536 + ((j + 48) & ~63) * 128 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -14423,10 +14390,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -14965,10 +14932,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 128 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 128 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (65536 + ((j) & ~127) * 128 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (65536 + ((j + 32) & ~127) * 128 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (65536 + ((j + 64) & ~127) * 128 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (65536 + ((j + 96) & ~127) * 128 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -14981,10 +14948,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -15232,10 +15199,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 128 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (65536 + ((j) & ~63) * 128 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (65536 + ((j + 16) & ~63) * 128 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (65536 + ((j + 32) & ~63) * 128 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (65536 + ((j + 48) & ~63) * 128 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -15248,10 +15215,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);

@@ -1521,18 +1521,26 @@ namespace Samples
             {
                 ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0), 512, 32);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0 + 16384), 512, 32);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0), 512, 128);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0 + 65536), 512, 128);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 42, 192);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_dense_weight + 8064), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight + 8064), 42, 192);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_attention_query_weight), 64, 128);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_attention_query_weight + 8192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_attention_query_weight + 8192), 64, 128);
             }
             else
             {
                 ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
                 ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 512, 32);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0 + 16384), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 512, 32);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 512, 128);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0 + 65536), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 512, 128);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 42, 192);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_dense_weight + 8064), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight + 8064), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 42, 192);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_attention_query_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_attention_query_weight), ref Kernels.At(ref scales, Layout.Packed_attention_query_weightScales), 64, 128);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_attention_query_weight + 8192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_attention_query_weight + 8192), ref Kernels.At(ref scales, Layout.Packed_attention_query_weightScales), 64, 128);
             }
             _compactVersion = _packedVersion;
         }
@@ -2054,20 +2062,20 @@ namespace Samples
             public const int State0C = 3216; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 16384; // [128, 512] in panels: weight_hhᵀ
-            public const int Packed_attention_query_weight = 81920; // [128, 64] in panels: W_qᵀ
-            public const int Packed_attention_key_weight = 90112; // [64, 64] in panels: W_kᵀ
-            public const int Packed_dense_weight = 94208; // [192, 42] in panels: W_denseᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 32768; // [128, 512] in panels and its row copy: weight_hhᵀ
+            public const int Packed_attention_query_weight = 163840; // [128, 64] in panels and its row copy: W_qᵀ
+            public const int Packed_attention_key_weight = 180224; // [64, 64] in panels and its row copy: W_kᵀ
+            public const int Packed_dense_weight = 188416; // [192, 42] in panels and its row copy: W_denseᵀ
 
             public const int ParameterLength = 104816;
             public const int ActivationLength = 2668160;
             public const int StepScratchLength = 2976;
             public const int StateLength = 3344;
-            public const int PackedLength = 102272;
+            public const int PackedLength = 204544;
 
             // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-            public const int Int8Scales = 25568;
+            public const int Int8Scales = 51136;
             public const int Packed_lstm_weight_ih_l0Scales = 0; // [512]
             public const int Packed_lstm_weight_hh_l0Scales = 512; // [512]
             public const int Packed_dense_weightScales = 1024; // [42]

@@ -24,7 +24,7 @@ namespace Samples
 
             // ---- 65 × 128 weight matrix ----
 
-            /// <summary>Copies W [65, 128] into its transpose Wᵀ [128, 65], stored as panels of 32 columns: element (k, j) of panel p is at p·32·128 + k·width + j.</summary>
+            /// <summary>Copies W [65, 128] into its transpose Wᵀ [128, 65], stored as panels of 32 columns (element (k, j) of panel p is at p·32·128 + k·width + j), then again at 8320 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_65x128(ref float w, ref float packed)
             {
                 for (int p = 0; p < 64; p += 32)
@@ -51,6 +51,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 8320), 65, 128);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [65, 128] read from its packed transpose (see Pack_65x128).</summary>
@@ -334,47 +336,35 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 4096);
+                            ref float b0 = ref At(ref packed, 8320);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b0r = ref At(ref b0, r * 65);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
+                                var b4_ = At(ref b0r, 64);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                        }
-                        {
-                            ref float b0 = ref At(ref packed, 8192);
-                            ref float a0 = ref At(ref x, m * 128);
-                            ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = At(ref bias, 64);
-                            for (int r = 0; r < 128; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 1);
-                                var b0_ = At(ref b0r, 0);
-                                float a0r = At(ref a0, r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            }
-                            At(ref c0, 64) = acc0_0;
+                            At(ref c0, 64) = acc0_4;
                         }
                     }
                 }
@@ -722,10 +712,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 16);
-                            ref float b2 = ref At(ref packed, 4096);
-                            ref float b3 = ref At(ref packed, 4112);
+                            ref float b0 = ref At(ref packed, 8320);
+                            ref float b1 = ref At(ref packed, 8336);
+                            ref float b2 = ref At(ref packed, 8352);
+                            ref float b3 = ref At(ref packed, 8368);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -738,10 +728,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -771,7 +761,7 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                         {
-                            ref float b0 = ref At(ref packed, 8192);
+                            ref float b0 = ref At(ref packed, 16512);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             var acc0_0 = At(ref bias, 64);
@@ -1481,45 +1471,35 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 4096 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 8320 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                             var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = TWeights.Scaled ? default : At(ref bias, 64);
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 65) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                                var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                                var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                                TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                                var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                var b3_ = TWeights.LoadVector512(ref At(ref b0r, 48 * TWeights.Size));
                                 acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                                var b4_ = TWeights.LoadScalar(ref At(ref b0r, 64 * TWeights.Size));
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b4_, acc0_4);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                        }
-                        {
-                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 128);
-                            ref float c0 = ref At(ref y, m * 65);
-                            var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
-                            for (int r = 0; r < 128; r++)
-                            {
-                                ref byte b0r = ref At(ref b0, (r * 1) * TWeights.Size);
-                                float a0r = At(ref a0, r);
-                                var b0_ = TWeights.LoadScalar(ref b0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b0_, acc0_0);
-                            }
-                            At(ref c0, 64) = acc0_0;
+                            At(ref c0, 64) = acc0_4;
                         }
                     }
                 }
@@ -1862,10 +1842,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 4096 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 4112 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 8320 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 8336 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 8352 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 8368 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -1878,10 +1858,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -1907,7 +1887,7 @@ namespace Samples
                             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                         {
-                            ref byte b0 = ref At(ref packed, 8192 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 16512 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 65);
                             var acc0_0 = TWeights.Scaled ? default : At(ref bias, 64);
@@ -4082,7 +4062,7 @@ namespace Samples
 
             // ---- 512 × 32 weight matrix ----
 
-            /// <summary>Copies W [512, 32] into its transpose Wᵀ [32, 512], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            /// <summary>Copies W [512, 32] into its transpose Wᵀ [32, 512], stored as panels of 32 columns (element (k, j) of panel p is at p·32·32 + k·width + j), then again at 16384 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_512x32(ref float w, ref float packed)
             {
                 for (int p = 0; p < 512; p += 32)
@@ -4097,6 +4077,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 16384), 512, 32);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 32] read from its packed transpose (see Pack_512x32).</summary>
@@ -4302,10 +4284,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~127) * 32 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 32) & ~127) * 32 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 64) & ~127) * 32 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 96) & ~127) * 32 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -4318,10 +4300,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -4578,10 +4560,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~63) * 32 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 16) & ~63) * 32 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 32) & ~63) * 32 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 48) & ~63) * 32 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -4594,10 +4576,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -5136,10 +5118,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 32 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 32 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~127) * 32 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 32) & ~127) * 32 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 64) & ~127) * 32 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 96) & ~127) * 32 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -5152,10 +5134,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -5403,10 +5385,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~63) * 32 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 16) & ~63) * 32 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 32) & ~63) * 32 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 48) & ~63) * 32 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -5419,10 +5401,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -7368,7 +7350,7 @@ namespace Samples
 
             // ---- 512 × 128 weight matrix ----
 
-            /// <summary>Copies W [512, 128] into its transpose Wᵀ [128, 512], stored as panels of 32 columns: element (k, j) of panel p is at p·32·128 + k·width + j.</summary>
+            /// <summary>Copies W [512, 128] into its transpose Wᵀ [128, 512], stored as panels of 32 columns (element (k, j) of panel p is at p·32·128 + k·width + j), then again at 65536 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_512x128(ref float w, ref float packed)
             {
                 for (int p = 0; p < 512; p += 32)
@@ -7383,6 +7365,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 65536), 512, 128);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [512, 128] read from its packed transpose (see Pack_512x128).</summary>
@@ -7588,10 +7572,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 128 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 128 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 65536 + ((j) & ~127) * 128 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 65536 + ((j + 32) & ~127) * 128 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 65536 + ((j + 64) & ~127) * 128 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 65536 + ((j + 96) & ~127) * 128 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -7604,10 +7588,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -7864,10 +7848,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 128 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 128 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 128 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 128 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 65536 + ((j) & ~63) * 128 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 65536 + ((j + 16) & ~63) * 128 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 65536 + ((j + 32) & ~63) * 128 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 65536 + ((j + 48) & ~63) * 128 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -7880,10 +7864,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -8422,10 +8406,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 128 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 128 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (65536 + ((j) & ~127) * 128 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (65536 + ((j + 32) & ~127) * 128 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (65536 + ((j + 64) & ~127) * 128 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (65536 + ((j + 96) & ~127) * 128 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -8438,10 +8422,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -8689,10 +8673,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 512; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 128 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 128 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 128 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 128 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (65536 + ((j) & ~63) * 128 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (65536 + ((j + 16) & ~63) * 128 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (65536 + ((j + 32) & ~63) * 128 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (65536 + ((j + 48) & ~63) * 128 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 128);
                             ref float c0 = ref At(ref y, m * 512);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -8705,10 +8689,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 128; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);

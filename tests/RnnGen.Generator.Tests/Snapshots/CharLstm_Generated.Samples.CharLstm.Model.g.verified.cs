@@ -1909,20 +1909,30 @@ namespace Samples
             {
                 ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0), 512, 32);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0 + 16384), 512, 32);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0), 512, 128);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0 + 65536), 512, 128);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l1), 512, 128);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l1 + 65536), 512, 128);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l1), 512, 128);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l1 + 65536), 512, 128);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 65, 128);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_dense_weight + 8320), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight + 8320), 65, 128);
             }
             else
             {
                 ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
                 ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 512, 32);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0 + 16384), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 512, 32);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 512, 128);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0 + 65536), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 512, 128);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l1Scales), 512, 128);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l1 + 65536), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l1Scales), 512, 128);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l1Scales), 512, 128);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1 + 65536), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l1 + 65536), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l1Scales), 512, 128);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 65, 128);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_dense_weight + 8320), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight + 8320), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 65, 128);
             }
             _compactVersion = _packedVersion;
         }
@@ -2370,20 +2380,20 @@ namespace Samples
             public const int State1C = 384; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 16384; // [128, 512] in panels: weight_hhᵀ
-            public const int Packed_lstm_weight_ih_l1 = 81920; // [128, 512] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l1 = 147456; // [128, 512] in panels: weight_hhᵀ
-            public const int Packed_dense_weight = 212992; // [128, 65] in panels: W_denseᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 512] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 32768; // [128, 512] in panels and its row copy: weight_hhᵀ
+            public const int Packed_lstm_weight_ih_l1 = 163840; // [128, 512] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l1 = 294912; // [128, 512] in panels and its row copy: weight_hhᵀ
+            public const int Packed_dense_weight = 425984; // [128, 65] in panels and its row copy: W_denseᵀ
 
             public const int ParameterLength = 225520;
             public const int ActivationLength = 6795264;
             public const int StepScratchLength = 1488;
             public const int StateLength = 512;
-            public const int PackedLength = 221312;
+            public const int PackedLength = 442624;
 
             // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-            public const int Int8Scales = 55328;
+            public const int Int8Scales = 110656;
             public const int Packed_lstm_weight_ih_l0Scales = 0; // [512]
             public const int Packed_lstm_weight_hh_l0Scales = 512; // [512]
             public const int Packed_lstm_weight_ih_l1Scales = 1024; // [512]

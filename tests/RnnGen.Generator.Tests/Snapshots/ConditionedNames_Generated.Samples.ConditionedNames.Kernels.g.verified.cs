@@ -4616,7 +4616,7 @@ namespace Samples
 
             // ---- 64 × 8 weight matrix ----
 
-            /// <summary>Copies W [64, 8] into its transpose Wᵀ [8, 64], stored as panels of 32 columns: element (k, j) of panel p is at p·32·8 + k·width + j.</summary>
+            /// <summary>Copies W [64, 8] into its transpose Wᵀ [8, 64], stored as panels of 32 columns (element (k, j) of panel p is at p·32·8 + k·width + j), then again at 512 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_64x8(ref float w, ref float packed)
             {
                 for (int p = 0; p < 64; p += 32)
@@ -4631,6 +4631,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 512), 64, 8);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [64, 8] read from its packed transpose (see Pack_64x8).</summary>
@@ -4833,8 +4835,7 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 256);
+                            ref float b0 = ref At(ref packed, 512);
                             ref float a0 = ref At(ref x, m * 8);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -4843,12 +4844,11 @@ namespace Samples
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
                             for (int r = 0; r < 8; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
@@ -5088,10 +5088,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 16);
-                            ref float b2 = ref At(ref packed, 256);
-                            ref float b3 = ref At(ref packed, 272);
+                            ref float b0 = ref At(ref packed, 512);
+                            ref float b1 = ref At(ref packed, 528);
+                            ref float b2 = ref At(ref packed, 544);
+                            ref float b3 = ref At(ref packed, 560);
                             ref float a0 = ref At(ref x, m * 8);
                             ref float c0 = ref At(ref y, m * 64);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -5104,10 +5104,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 8; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -6633,7 +6633,7 @@ namespace Samples
 
             // ---- 256 × 16 weight matrix ----
 
-            /// <summary>Copies W [256, 16] into its transpose Wᵀ [16, 256], stored as panels of 32 columns: element (k, j) of panel p is at p·32·16 + k·width + j.</summary>
+            /// <summary>Copies W [256, 16] into its transpose Wᵀ [16, 256], stored as panels of 32 columns (element (k, j) of panel p is at p·32·16 + k·width + j), then again at 4096 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_256x16(ref float w, ref float packed)
             {
                 for (int p = 0; p < 256; p += 32)
@@ -6648,6 +6648,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 4096), 256, 16);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [256, 16] read from its packed transpose (see Pack_256x16).</summary>
@@ -6853,10 +6855,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 16 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 16 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 4096 + ((j) & ~127) * 16 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 4096 + ((j + 32) & ~127) * 16 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 4096 + ((j + 64) & ~127) * 16 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 4096 + ((j + 96) & ~127) * 16 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -6869,10 +6871,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -7129,10 +7131,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 16 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 4096 + ((j) & ~63) * 16 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 4096 + ((j + 16) & ~63) * 16 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 4096 + ((j + 32) & ~63) * 16 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 4096 + ((j + 48) & ~63) * 16 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -7145,10 +7147,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -7687,10 +7689,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 16 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 16 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 16 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (4096 + ((j) & ~127) * 16 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (4096 + ((j + 32) & ~127) * 16 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (4096 + ((j + 64) & ~127) * 16 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (4096 + ((j + 96) & ~127) * 16 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -7703,10 +7705,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -7954,10 +7956,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 16 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 16 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 16 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (4096 + ((j) & ~63) * 16 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (4096 + ((j + 16) & ~63) * 16 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (4096 + ((j + 32) & ~63) * 16 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (4096 + ((j + 48) & ~63) * 16 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -7970,10 +7972,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -9754,7 +9756,7 @@ namespace Samples
 
             // ---- 256 × 64 weight matrix ----
 
-            /// <summary>Copies W [256, 64] into its transpose Wᵀ [64, 256], stored as panels of 32 columns: element (k, j) of panel p is at p·32·64 + k·width + j.</summary>
+            /// <summary>Copies W [256, 64] into its transpose Wᵀ [64, 256], stored as panels of 32 columns (element (k, j) of panel p is at p·32·64 + k·width + j), then again at 16384 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_256x64(ref float w, ref float packed)
             {
                 for (int p = 0; p < 256; p += 32)
@@ -9769,6 +9771,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 16384), 256, 64);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [256, 64] read from its packed transpose (see Pack_256x64).</summary>
@@ -9974,10 +9978,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 64 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 64 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~127) * 64 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 32) & ~127) * 64 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 64) & ~127) * 64 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 96) & ~127) * 64 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -9990,10 +9994,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -10250,10 +10254,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~63) * 64 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 16) & ~63) * 64 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 32) & ~63) * 64 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 48) & ~63) * 64 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -10266,10 +10270,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -10808,10 +10812,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 64 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 64 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~127) * 64 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 32) & ~127) * 64 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 64) & ~127) * 64 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 96) & ~127) * 64 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -10824,10 +10828,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -11075,10 +11079,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 64 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~63) * 64 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 16) & ~63) * 64 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 32) & ~63) * 64 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 48) & ~63) * 64 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -11091,10 +11095,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);

@@ -1848,7 +1848,9 @@ namespace Samples
             {
                 ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0), 256, 16);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 4096), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0 + 4096), 256, 16);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0), 256, 64);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0 + 16384), 256, 64);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 30, 64);
             }
             else
@@ -1856,7 +1858,9 @@ namespace Samples
                 ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
                 ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 256, 16);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 4096), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0 + 4096), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 256, 16);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 256, 64);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0 + 16384), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 256, 64);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 30, 64);
             }
             _compactVersion = _packedVersion;
@@ -2197,20 +2201,20 @@ namespace Samples
             public const int State0C = 64; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 256] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 4096; // [64, 256] in panels: weight_hhᵀ
-            public const int Packed_dense_weight = 20480; // [64, 30] in panels: W_denseᵀ
-            public const int Packed_condition_weight_h_l0 = 22400; // [8, 64] in panels: W_hᵀ of the condition
-            public const int Packed_condition_weight_c_l0 = 22912; // [8, 64] in panels: W_cᵀ of the condition
+            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 256] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 8192; // [64, 256] in panels and its row copy: weight_hhᵀ
+            public const int Packed_dense_weight = 40960; // [64, 30] in panels: W_denseᵀ
+            public const int Packed_condition_weight_h_l0 = 42880; // [8, 64] in panels and its row copy: W_hᵀ of the condition
+            public const int Packed_condition_weight_c_l0 = 43904; // [8, 64] in panels and its row copy: W_cᵀ of the condition
 
             public const int ParameterLength = 24576;
             public const int ActivationLength = 475648;
             public const int StepScratchLength = 576;
             public const int StateLength = 128;
-            public const int PackedLength = 23424;
+            public const int PackedLength = 44928;
 
             // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-            public const int Int8Scales = 5856;
+            public const int Int8Scales = 11232;
             public const int Packed_lstm_weight_ih_l0Scales = 0; // [256]
             public const int Packed_lstm_weight_hh_l0Scales = 256; // [256]
             public const int Packed_dense_weightScales = 512; // [30]

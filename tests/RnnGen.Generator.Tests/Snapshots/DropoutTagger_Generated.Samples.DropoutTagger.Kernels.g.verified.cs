@@ -3236,7 +3236,7 @@ namespace Samples
 
             // ---- 256 × 32 weight matrix ----
 
-            /// <summary>Copies W [256, 32] into its transpose Wᵀ [32, 256], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            /// <summary>Copies W [256, 32] into its transpose Wᵀ [32, 256], stored as panels of 32 columns (element (k, j) of panel p is at p·32·32 + k·width + j), then again at 8192 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_256x32(ref float w, ref float packed)
             {
                 for (int p = 0; p < 256; p += 32)
@@ -3251,6 +3251,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 8192), 256, 32);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [256, 32] read from its packed transpose (see Pack_256x32).</summary>
@@ -3456,10 +3458,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 32 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 32 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 8192 + ((j) & ~127) * 32 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 8192 + ((j + 32) & ~127) * 32 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 8192 + ((j + 64) & ~127) * 32 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 8192 + ((j + 96) & ~127) * 32 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -3472,10 +3474,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -3732,10 +3734,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 8192 + ((j) & ~63) * 32 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 8192 + ((j + 16) & ~63) * 32 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 8192 + ((j + 32) & ~63) * 32 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 8192 + ((j + 48) & ~63) * 32 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -3748,10 +3750,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -4290,10 +4292,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 32 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 32 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (8192 + ((j) & ~127) * 32 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (8192 + ((j + 32) & ~127) * 32 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (8192 + ((j + 64) & ~127) * 32 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (8192 + ((j + 96) & ~127) * 32 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -4306,10 +4308,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -4557,10 +4559,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (8192 + ((j) & ~63) * 32 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (8192 + ((j + 16) & ~63) * 32 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (8192 + ((j + 32) & ~63) * 32 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (8192 + ((j + 48) & ~63) * 32 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -4573,10 +4575,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -6522,7 +6524,7 @@ namespace Samples
 
             // ---- 256 × 64 weight matrix ----
 
-            /// <summary>Copies W [256, 64] into its transpose Wᵀ [64, 256], stored as panels of 32 columns: element (k, j) of panel p is at p·32·64 + k·width + j.</summary>
+            /// <summary>Copies W [256, 64] into its transpose Wᵀ [64, 256], stored as panels of 32 columns (element (k, j) of panel p is at p·32·64 + k·width + j), then again at 16384 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_256x64(ref float w, ref float packed)
             {
                 for (int p = 0; p < 256; p += 32)
@@ -6537,6 +6539,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 16384), 256, 64);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [256, 64] read from its packed transpose (see Pack_256x64).</summary>
@@ -6742,10 +6746,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 64) & ~31) * 64 + ((j + 64) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 96) & ~31) * 64 + ((j + 96) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~127) * 64 + ((j) & 127));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 32) & ~127) * 64 + ((j + 32) & 127));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 64) & ~127) * 64 + ((j + 64) & 127));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 96) & ~127) * 64 + ((j + 96) & 127));
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -6758,10 +6762,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -7018,10 +7022,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 64 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 64 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 64 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 64 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 16384 + ((j) & ~63) * 64 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 16384 + ((j + 16) & ~63) * 64 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 16384 + ((j + 32) & ~63) * 64 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 16384 + ((j + 48) & ~63) * 64 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -7034,10 +7038,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -7576,10 +7580,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 128)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 64) & ~31) * 64 + ((j + 64) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 96) & ~31) * 64 + ((j + 96) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~127) * 64 + ((j) & 127)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 32) & ~127) * 64 + ((j + 32) & 127)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 64) & ~127) * 64 + ((j + 64) & 127)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 96) & ~127) * 64 + ((j + 96) & 127)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
@@ -7592,10 +7596,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j + 96));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -7843,10 +7847,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 256; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 64 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 64 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 64 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 64 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (16384 + ((j) & ~63) * 64 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (16384 + ((j + 16) & ~63) * 64 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (16384 + ((j + 32) & ~63) * 64 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (16384 + ((j + 48) & ~63) * 64 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 64);
                             ref float c0 = ref At(ref y, m * 256);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -7859,10 +7863,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 64; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);

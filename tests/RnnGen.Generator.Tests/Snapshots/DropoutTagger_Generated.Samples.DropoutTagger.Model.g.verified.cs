@@ -1910,9 +1910,13 @@ namespace Samples
             {
                 ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0), 256, 32);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 8192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0 + 8192), 256, 32);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0), 256, 64);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0 + 16384), 256, 64);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l1), 256, 64);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l1 + 16384), 256, 64);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l1), 256, 64);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l1 + 16384), 256, 64);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 12, 64);
             }
             else
@@ -1920,9 +1924,13 @@ namespace Samples
                 ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
                 ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 256, 32);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 8192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0 + 8192), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 256, 32);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 256, 64);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0 + 16384), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 256, 64);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l1), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l1Scales), 256, 64);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l1 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l1 + 16384), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l1Scales), 256, 64);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l1), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l1Scales), 256, 64);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l1 + 16384), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l1 + 16384), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l1Scales), 256, 64);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 12, 64);
             }
             _compactVersion = _packedVersion;
@@ -2388,20 +2396,20 @@ namespace Samples
             public const int State1C = 192; // [C]: c
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 256] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 8192; // [64, 256] in panels: weight_hhᵀ
-            public const int Packed_lstm_weight_ih_l1 = 24576; // [64, 256] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l1 = 40960; // [64, 256] in panels: weight_hhᵀ
-            public const int Packed_dense_weight = 57344; // [64, 12] in panels: W_denseᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [32, 256] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 16384; // [64, 256] in panels and its row copy: weight_hhᵀ
+            public const int Packed_lstm_weight_ih_l1 = 49152; // [64, 256] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l1 = 81920; // [64, 256] in panels and its row copy: weight_hhᵀ
+            public const int Packed_dense_weight = 114688; // [64, 12] in panels: W_denseᵀ
 
             public const int ParameterLength = 75152;
             public const int ActivationLength = 1546240;
             public const int StepScratchLength = 576;
             public const int StateLength = 256;
-            public const int PackedLength = 58112;
+            public const int PackedLength = 115456;
 
             // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-            public const int Int8Scales = 14528;
+            public const int Int8Scales = 28864;
             public const int Packed_lstm_weight_ih_l0Scales = 0; // [256]
             public const int Packed_lstm_weight_hh_l0Scales = 256; // [256]
             public const int Packed_lstm_weight_ih_l1Scales = 512; // [256]

@@ -3425,7 +3425,7 @@ namespace Games.Input
 
             // ---- 60 × 6 weight matrix ----
 
-            /// <summary>Copies W [60, 6] into its transpose Wᵀ [6, 60], stored as panels of 32 columns: element (k, j) of panel p is at p·32·6 + k·width + j.</summary>
+            /// <summary>Copies W [60, 6] into its transpose Wᵀ [6, 60], stored as panels of 32 columns (element (k, j) of panel p is at p·32·6 + k·width + j), then again at 360 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_60x6(ref float w, ref float packed)
             {
                 for (int p = 0; p < 32; p += 32)
@@ -3452,6 +3452,8 @@ namespace Games.Input
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 360), 60, 6);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [60, 6] read from its packed transpose (see Pack_60x6).</summary>
@@ -3783,48 +3785,37 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
+                            ref float b0 = ref At(ref packed, 360);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b0r = ref At(ref b0, r * 60);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                        }
-                        {
-                            ref float b0 = ref At(ref packed, 192);
-                            ref float a0 = ref At(ref x, m * 6);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 6; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(48));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(56));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -4409,59 +4400,48 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
+                            ref float b0 = ref At(ref packed, 360);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b0r = ref At(ref b0, r * 60);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
                                 var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                        }
-                        {
-                            ref float b0 = ref At(ref packed, 192);
-                            ref float a0 = ref At(ref x, m * 6);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 6; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(32));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(40));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(48));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(56));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -5519,47 +5499,37 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
+                            ref byte b0 = ref At(ref packed, 360 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                        }
-                        {
-                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 6);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 6; r++)
-                            {
-                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 60) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                var b3_ = TWeights.LoadVector256(ref At(ref b0r, 48 * TWeights.Size));
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                var b4_ = TWeights.LoadVector128(ref At(ref b0r, 56 * TWeights.Size));
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -6139,41 +6109,20 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
+                            ref byte b0 = ref At(ref packed, 360 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 6);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 6; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                TWeights.LoadPairsVector256(ref At(ref b0r, 16 * TWeights.Size), out var b2_, out var b3_);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                        }
-                        {
-                            ref byte b0 = ref At(ref packed, 192 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 6);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 6; r++)
-                            {
-                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 60) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -6183,13 +6132,25 @@ namespace Games.Input
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                var b3_ = TWeights.LoadVector256(ref At(ref b0r, 24 * TWeights.Size));
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                var b4_ = TWeights.LoadVector256(ref At(ref b0r, 32 * TWeights.Size));
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                var b5_ = TWeights.LoadVector256(ref At(ref b0r, 40 * TWeights.Size));
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                var b6_ = TWeights.LoadVector256(ref At(ref b0r, 48 * TWeights.Size));
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                var b7_ = TWeights.LoadVector128(ref At(ref b0r, 56 * TWeights.Size));
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -8495,7 +8456,7 @@ namespace Games.Input
 
             // ---- 60 × 20 weight matrix ----
 
-            /// <summary>Copies W [60, 20] into its transpose Wᵀ [20, 60], stored as panels of 32 columns: element (k, j) of panel p is at p·32·20 + k·width + j.</summary>
+            /// <summary>Copies W [60, 20] into its transpose Wᵀ [20, 60], stored as panels of 32 columns (element (k, j) of panel p is at p·32·20 + k·width + j), then again at 1200 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_60x20(ref float w, ref float packed)
             {
                 for (int p = 0; p < 32; p += 32)
@@ -8522,6 +8483,8 @@ namespace Games.Input
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 1200), 60, 20);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [60, 20] read from its packed transpose (see Pack_60x20).</summary>
@@ -8853,48 +8816,37 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
+                            ref float b0 = ref At(ref packed, 1200);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b0r = ref At(ref b0, r * 60);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                        }
-                        {
-                            ref float b0 = ref At(ref packed, 640);
-                            ref float a0 = ref At(ref x, m * 20);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 20; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
+                                var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                                var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(48));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(56));
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -9479,59 +9431,48 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
+                            ref float b0 = ref At(ref packed, 1200);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_7 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
+                                ref float b0r = ref At(ref b0, r * 60);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
                                 var b3_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(24));
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                        }
-                        {
-                            ref float b0 = ref At(ref packed, 640);
-                            ref float a0 = ref At(ref x, m * 20);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 20; r++)
-                            {
-                                ref float b0r = ref At(ref b0, r * 28);
-                                var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                                var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
-                                var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
-                                var b3_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(24));
+                                var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(32));
+                                var b5_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(40));
+                                var b6_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(48));
+                                var b7_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(56));
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -10589,47 +10530,37 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
+                            ref byte b0 = ref At(ref packed, 1200 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                float a0r = At(ref a0, r);
-                                var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                                TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
-                        }
-                        {
-                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 20);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 20; r++)
-                            {
-                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 60) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                                 var b0_ = TWeights.LoadVector512(ref b0r);
                                 acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
-                                var b1_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                var b2_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b2_, acc0_2);
+                                var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
+                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                                var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
+                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                                var b3_ = TWeights.LoadVector256(ref At(ref b0r, 48 * TWeights.Size));
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                var b4_ = TWeights.LoadVector128(ref At(ref b0r, 56 * TWeights.Size));
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b4_, acc0_4);
                             }
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_2, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_4, ref c0, (uint)(56));
                         }
                     }
                 }
@@ -11209,41 +11140,20 @@ namespace Games.Input
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
+                            ref byte b0 = ref At(ref packed, 1200 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 20);
                             ref float c0 = ref At(ref y, m * 60);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                             var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8));
                             var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(16));
                             var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(24));
+                            var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
+                            var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
+                            var acc0_6 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
+                            var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
                             for (int r = 0; r < 20; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                float a0r = At(ref a0, r);
-                                var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                                TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
-                                acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                                acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
-                                TWeights.LoadPairsVector256(ref At(ref b0r, 16 * TWeights.Size), out var b2_, out var b3_);
-                                acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
-                            }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
-                        }
-                        {
-                            ref byte b0 = ref At(ref packed, 640 * TWeights.Size);
-                            ref float a0 = ref At(ref x, m * 20);
-                            ref float c0 = ref At(ref y, m * 60);
-                            var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(32));
-                            var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(40));
-                            var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(48));
-                            var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(56));
-                            for (int r = 0; r < 20; r++)
-                            {
-                                ref byte b0r = ref At(ref b0, (r * 28) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 60) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
@@ -11253,13 +11163,25 @@ namespace Games.Input
                                 acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
                                 var b2_ = TWeights.LoadVector256(ref At(ref b0r, 16 * TWeights.Size));
                                 acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b2_, acc0_2);
-                                var b3_ = TWeights.LoadVector128(ref At(ref b0r, 24 * TWeights.Size));
-                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b3_, acc0_3);
+                                var b3_ = TWeights.LoadVector256(ref At(ref b0r, 24 * TWeights.Size));
+                                acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b3_, acc0_3);
+                                var b4_ = TWeights.LoadVector256(ref At(ref b0r, 32 * TWeights.Size));
+                                acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                                var b5_ = TWeights.LoadVector256(ref At(ref b0r, 40 * TWeights.Size));
+                                acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b5_, acc0_5);
+                                var b6_ = TWeights.LoadVector256(ref At(ref b0r, 48 * TWeights.Size));
+                                acc0_6 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b6_, acc0_6);
+                                var b7_ = TWeights.LoadVector128(ref At(ref b0r, 56 * TWeights.Size));
+                                acc0_7 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b7_, acc0_7);
                             }
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(32));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(40));
-                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(48));
-                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_3, ref c0, (uint)(56));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_2, ref c0, (uint)(16));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_3, ref c0, (uint)(24));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(32));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_5, ref c0, (uint)(40));
+                            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_6, ref c0, (uint)(48));
+                            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                         }
                     }
                 }

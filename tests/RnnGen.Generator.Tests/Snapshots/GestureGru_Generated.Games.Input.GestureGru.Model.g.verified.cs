@@ -1752,7 +1752,9 @@ namespace Games.Input
             {
                 ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_gru_weight_ih_l0), 60, 6);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0 + 360), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_gru_weight_ih_l0 + 360), 60, 6);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_gru_weight_hh_l0), 60, 20);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0 + 1200), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_gru_weight_hh_l0 + 1200), 60, 20);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 3, 20);
             }
             else
@@ -1760,7 +1762,9 @@ namespace Games.Input
                 ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
                 ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_gru_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_gru_weight_ih_l0Scales), 60, 6);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_gru_weight_ih_l0 + 360), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_gru_weight_ih_l0 + 360), ref Kernels.At(ref scales, Layout.Packed_gru_weight_ih_l0Scales), 60, 6);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_gru_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_gru_weight_hh_l0Scales), 60, 20);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_gru_weight_hh_l0 + 1200), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_gru_weight_hh_l0 + 1200), ref Kernels.At(ref scales, Layout.Packed_gru_weight_hh_l0Scales), 60, 20);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 3, 20);
             }
             _compactVersion = _packedVersion;
@@ -2002,18 +2006,18 @@ namespace Games.Input
             public const int State0H = 0; // [H]: h
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_gru_weight_ih_l0 = 0; // [6, 60] in panels: weight_ihᵀ
-            public const int Packed_gru_weight_hh_l0 = 368; // [20, 60] in panels: weight_hhᵀ
-            public const int Packed_dense_weight = 1568; // [20, 3] in panels: W_denseᵀ
+            public const int Packed_gru_weight_ih_l0 = 0; // [6, 60] in panels and its row copy: weight_ihᵀ
+            public const int Packed_gru_weight_hh_l0 = 720; // [20, 60] in panels and its row copy: weight_hhᵀ
+            public const int Packed_dense_weight = 3120; // [20, 3] in panels: W_denseᵀ
 
             public const int ParameterLength = 1776;
             public const int ActivationLength = 61920;
             public const int StepScratchLength = 160;
             public const int StateLength = 32;
-            public const int PackedLength = 1632;
+            public const int PackedLength = 3184;
 
             // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-            public const int Int8Scales = 416;
+            public const int Int8Scales = 800;
             public const int Packed_gru_weight_ih_l0Scales = 0; // [60]
             public const int Packed_gru_weight_hh_l0Scales = 60; // [60]
             public const int Packed_dense_weightScales = 120; // [3]

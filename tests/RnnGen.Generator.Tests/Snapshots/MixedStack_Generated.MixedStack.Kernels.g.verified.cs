@@ -7975,7 +7975,7 @@ partial class MixedStack
 
         // ---- 72 × 19 weight matrix ----
 
-        /// <summary>Copies W [72, 19] into its transpose Wᵀ [19, 72], stored as panels of 32 columns: element (k, j) of panel p is at p·32·19 + k·width + j.</summary>
+        /// <summary>Copies W [72, 19] into its transpose Wᵀ [19, 72], stored as panels of 32 columns (element (k, j) of panel p is at p·32·19 + k·width + j), then again at 1368 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
         public static void Pack_72x19(ref float w, ref float packed)
         {
             for (int p = 0; p < 64; p += 32)
@@ -8002,6 +8002,8 @@ partial class MixedStack
                     }
                 }
             }
+            // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+            global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 1368), 72, 19);
         }
 
         /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [72, 19] read from its packed transpose (see Pack_72x19).</summary>
@@ -8294,48 +8296,36 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 608);
+                        ref float b0 = ref At(ref packed, 1368);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b0r = ref At(ref b0, r * 72);
                             var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(64));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref float b0 = ref At(ref packed, 1216);
-                        ref float a0 = ref At(ref x, m * 19);
-                        ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        for (int r = 0; r < 19; r++)
-                        {
-                            ref float b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
                     }
                 }
             }
@@ -8697,10 +8687,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 16);
-                        ref float b2 = ref At(ref packed, 608);
-                        ref float b3 = ref At(ref packed, 624);
+                        ref float b0 = ref At(ref packed, 1368);
+                        ref float b1 = ref At(ref packed, 1384);
+                        ref float b2 = ref At(ref packed, 1400);
+                        ref float b3 = ref At(ref packed, 1416);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -8713,10 +8703,10 @@ partial class MixedStack
                         var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
+                            ref float b0r = ref At(ref b0, r * 64);
+                            ref float b1r = ref At(ref b1, r * 64);
+                            ref float b2r = ref At(ref b2, r * 64);
+                            ref float b3r = ref At(ref b3, r * 64);
                             var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -8746,7 +8736,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref float b0 = ref At(ref packed, 1216);
+                        ref float b0 = ref At(ref packed, 2584);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
@@ -9538,46 +9528,36 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 1368 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 72) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var b0_ = TWeights.LoadVector512(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            var b3_ = TWeights.LoadVector512(ref At(ref b0r, 48 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            var b4_ = TWeights.LoadVector256(ref At(ref b0r, 64 * TWeights.Size));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
-                        ref float a0 = ref At(ref x, m * 19);
-                        ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        for (int r = 0; r < 19; r++)
-                        {
-                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = TWeights.LoadVector256(ref b0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
                     }
                 }
             }
@@ -9934,10 +9914,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                        ref byte b2 = ref At(ref packed, 608 * TWeights.Size);
-                        ref byte b3 = ref At(ref packed, 624 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 1368 * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, 1384 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 1400 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 1416 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -9950,10 +9930,10 @@ partial class MixedStack
                         var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -9979,7 +9959,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 2584 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
@@ -12895,7 +12875,7 @@ partial class MixedStack
 
         // ---- 72 × 24 weight matrix ----
 
-        /// <summary>Copies W [72, 24] into its transpose Wᵀ [24, 72], stored as panels of 32 columns: element (k, j) of panel p is at p·32·24 + k·width + j.</summary>
+        /// <summary>Copies W [72, 24] into its transpose Wᵀ [24, 72], stored as panels of 32 columns (element (k, j) of panel p is at p·32·24 + k·width + j), then again at 1728 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
         public static void Pack_72x24(ref float w, ref float packed)
         {
             for (int p = 0; p < 64; p += 32)
@@ -12922,6 +12902,8 @@ partial class MixedStack
                     }
                 }
             }
+            // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+            global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 1728), 72, 24);
         }
 
         /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [72, 24] read from its packed transpose (see Pack_72x24).</summary>
@@ -13214,48 +13196,36 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 768);
+                        ref float b0 = ref At(ref packed, 1728);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b0r = ref At(ref b0, r * 72);
                             var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(64));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref float b0 = ref At(ref packed, 1536);
-                        ref float a0 = ref At(ref x, m * 24);
-                        ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        for (int r = 0; r < 24; r++)
-                        {
-                            ref float b0r = ref At(ref b0, r * 8);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
                     }
                 }
             }
@@ -13617,10 +13587,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 16);
-                        ref float b2 = ref At(ref packed, 768);
-                        ref float b3 = ref At(ref packed, 784);
+                        ref float b0 = ref At(ref packed, 1728);
+                        ref float b1 = ref At(ref packed, 1744);
+                        ref float b2 = ref At(ref packed, 1760);
+                        ref float b3 = ref At(ref packed, 1776);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -13633,10 +13603,10 @@ partial class MixedStack
                         var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
+                            ref float b0r = ref At(ref b0, r * 64);
+                            ref float b1r = ref At(ref b1, r * 64);
+                            ref float b2r = ref At(ref b2, r * 64);
+                            ref float b3r = ref At(ref b3, r * 64);
                             var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -13666,7 +13636,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref float b0 = ref At(ref packed, 1536);
+                        ref float b0 = ref At(ref packed, 3264);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
@@ -14458,46 +14428,36 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 768 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 1728 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 72) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var b0_ = TWeights.LoadVector512(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            var b3_ = TWeights.LoadVector512(ref At(ref b0r, 48 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            var b4_ = TWeights.LoadVector256(ref At(ref b0r, 64 * TWeights.Size));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
-                        ref float a0 = ref At(ref x, m * 24);
-                        ref float c0 = ref At(ref y, m * 72);
-                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        for (int r = 0; r < 24; r++)
-                        {
-                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var b0_ = TWeights.LoadVector256(ref b0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
                     }
                 }
             }
@@ -14854,10 +14814,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                        ref byte b2 = ref At(ref packed, 768 * TWeights.Size);
-                        ref byte b3 = ref At(ref packed, 784 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 1728 * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, 1744 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 1760 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 1776 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -14870,10 +14830,10 @@ partial class MixedStack
                         var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 24; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -14899,7 +14859,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 3264 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 24);
                         ref float c0 = ref At(ref y, m * 72);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
@@ -17314,7 +17274,7 @@ partial class MixedStack
 
         // ---- 76 × 12 weight matrix ----
 
-        /// <summary>Copies W [76, 12] into its transpose Wᵀ [12, 76], stored as panels of 32 columns: element (k, j) of panel p is at p·32·12 + k·width + j.</summary>
+        /// <summary>Copies W [76, 12] into its transpose Wᵀ [12, 76], stored as panels of 32 columns (element (k, j) of panel p is at p·32·12 + k·width + j), then again at 912 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
         public static void Pack_76x12(ref float w, ref float packed)
         {
             for (int p = 0; p < 64; p += 32)
@@ -17341,6 +17301,8 @@ partial class MixedStack
                     }
                 }
             }
+            // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+            global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 912), 76, 12);
         }
 
         /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [76, 12] read from its packed transpose (see Pack_76x12).</summary>
@@ -17672,53 +17634,41 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 384);
+                        ref float b0 = ref At(ref packed, 912);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b0r = ref At(ref b0, r * 76);
                             var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(64));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(72));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref float b0 = ref At(ref packed, 768);
-                        ref float a0 = ref At(ref x, m * 12);
-                        ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
-                        for (int r = 0; r < 12; r++)
-                        {
-                            ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(72));
                     }
                 }
             }
@@ -18140,10 +18090,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 16);
-                        ref float b2 = ref At(ref packed, 384);
-                        ref float b3 = ref At(ref packed, 400);
+                        ref float b0 = ref At(ref packed, 912);
+                        ref float b1 = ref At(ref packed, 928);
+                        ref float b2 = ref At(ref packed, 944);
+                        ref float b3 = ref At(ref packed, 960);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -18156,10 +18106,10 @@ partial class MixedStack
                         var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
+                            ref float b0r = ref At(ref b0, r * 64);
+                            ref float b1r = ref At(ref b1, r * 64);
+                            ref float b2r = ref At(ref b2, r * 64);
+                            ref float b3r = ref At(ref b3, r * 64);
                             var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -18189,7 +18139,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref float b0 = ref At(ref packed, 768);
+                        ref float b0 = ref At(ref packed, 1680);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
@@ -19120,51 +19070,41 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 384 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 912 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 76) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            var b0_ = TWeights.LoadVector512(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            var b3_ = TWeights.LoadVector512(ref At(ref b0r, 48 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            var b4_ = TWeights.LoadVector256(ref At(ref b0r, 64 * TWeights.Size));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            var b5_ = TWeights.LoadVector128(ref At(ref b0r, 72 * TWeights.Size));
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
-                        ref float a0 = ref At(ref x, m * 12);
-                        ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
-                        for (int r = 0; r < 12; r++)
-                        {
-                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = TWeights.LoadVector256(ref b0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(72));
                     }
                 }
             }
@@ -19581,10 +19521,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                        ref byte b2 = ref At(ref packed, 384 * TWeights.Size);
-                        ref byte b3 = ref At(ref packed, 400 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 912 * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, 928 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 944 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 960 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -19597,10 +19537,10 @@ partial class MixedStack
                         var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 12; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -19626,7 +19566,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 1680 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 12);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
@@ -21831,7 +21771,7 @@ partial class MixedStack
 
         // ---- 76 × 19 weight matrix ----
 
-        /// <summary>Copies W [76, 19] into its transpose Wᵀ [19, 76], stored as panels of 32 columns: element (k, j) of panel p is at p·32·19 + k·width + j.</summary>
+        /// <summary>Copies W [76, 19] into its transpose Wᵀ [19, 76], stored as panels of 32 columns (element (k, j) of panel p is at p·32·19 + k·width + j), then again at 1444 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
         public static void Pack_76x19(ref float w, ref float packed)
         {
             for (int p = 0; p < 64; p += 32)
@@ -21858,6 +21798,8 @@ partial class MixedStack
                     }
                 }
             }
+            // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+            global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 1444), 76, 19);
         }
 
         /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [76, 19] read from its packed transpose (see Pack_76x19).</summary>
@@ -22189,53 +22131,41 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 608);
+                        ref float b0 = ref At(ref packed, 1444);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_5 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
+                            ref float b0r = ref At(ref b0, r * 76);
                             var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
-                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
-                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(32));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(48));
+                            var b4_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(64));
+                            var b5_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(72));
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref float b0 = ref At(ref packed, 1216);
-                        ref float a0 = ref At(ref x, m * 19);
-                        ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
-                        for (int r = 0; r < 19; r++)
-                        {
-                            ref float b0r = ref At(ref b0, r * 12);
-                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
-                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(72));
                     }
                 }
             }
@@ -22657,10 +22587,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref float b0 = ref At(ref packed, 0);
-                        ref float b1 = ref At(ref packed, 16);
-                        ref float b2 = ref At(ref packed, 608);
-                        ref float b3 = ref At(ref packed, 624);
+                        ref float b0 = ref At(ref packed, 1444);
+                        ref float b1 = ref At(ref packed, 1460);
+                        ref float b2 = ref At(ref packed, 1476);
+                        ref float b3 = ref At(ref packed, 1492);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -22673,10 +22603,10 @@ partial class MixedStack
                         var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref float b0r = ref At(ref b0, r * 32);
-                            ref float b1r = ref At(ref b1, r * 32);
-                            ref float b2r = ref At(ref b2, r * 32);
-                            ref float b3r = ref At(ref b3, r * 32);
+                            ref float b0r = ref At(ref b0, r * 64);
+                            ref float b1r = ref At(ref b1, r * 64);
+                            ref float b2r = ref At(ref b2, r * 64);
+                            ref float b3r = ref At(ref b3, r * 64);
                             var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                             var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                             var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -22706,7 +22636,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref float b0 = ref At(ref packed, 1216);
+                        ref float b0 = ref At(ref packed, 2660);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
@@ -23637,51 +23567,41 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 1444 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
                         var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
                         var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
                         var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc0_4 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_5 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 76) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
-                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            var b0_ = TWeights.LoadVector512(ref b0r);
                             acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            var b1_ = TWeights.LoadVector512(ref At(ref b0r, 16 * TWeights.Size));
                             acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
-                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            var b2_ = TWeights.LoadVector512(ref At(ref b0r, 32 * TWeights.Size));
                             acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            var b3_ = TWeights.LoadVector512(ref At(ref b0r, 48 * TWeights.Size));
                             acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            var b4_ = TWeights.LoadVector256(ref At(ref b0r, 64 * TWeights.Size));
+                            acc0_4 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b4_, acc0_4);
+                            var b5_ = TWeights.LoadVector128(ref At(ref b0r, 72 * TWeights.Size));
+                            acc0_5 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b5_, acc0_5);
                         }
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
                         global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
-                    }
-                    {
-                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
-                        ref float a0 = ref At(ref x, m * 19);
-                        ref float c0 = ref At(ref y, m * 76);
-                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
-                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
-                        for (int r = 0; r < 19; r++)
-                        {
-                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
-                            float a0r = At(ref a0, r);
-                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
-                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
-                            var b0_ = TWeights.LoadVector256(ref b0r);
-                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
-                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
-                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
-                        }
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_4, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_5, ref c0, (uint)(72));
                     }
                 }
             }
@@ -24098,10 +24018,10 @@ partial class MixedStack
                 else if (rest == 1)
                 {
                     {
-                        ref byte b0 = ref packed;
-                        ref byte b1 = ref At(ref packed, 16 * TWeights.Size);
-                        ref byte b2 = ref At(ref packed, 608 * TWeights.Size);
-                        ref byte b3 = ref At(ref packed, 624 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 1444 * TWeights.Size);
+                        ref byte b1 = ref At(ref packed, 1460 * TWeights.Size);
+                        ref byte b2 = ref At(ref packed, 1476 * TWeights.Size);
+                        ref byte b3 = ref At(ref packed, 1492 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
@@ -24114,10 +24034,10 @@ partial class MixedStack
                         var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(56));
                         for (int r = 0; r < 19; r++)
                         {
-                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                            ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                            ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                            ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                            ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                            ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                             float a0r = At(ref a0, r);
                             var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                             TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -24143,7 +24063,7 @@ partial class MixedStack
                         global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_7, ref c0, (uint)(56));
                     }
                     {
-                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
+                        ref byte b0 = ref At(ref packed, 2660 * TWeights.Size);
                         ref float a0 = ref At(ref x, m * 19);
                         ref float c0 = ref At(ref y, m * 76);
                         var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));

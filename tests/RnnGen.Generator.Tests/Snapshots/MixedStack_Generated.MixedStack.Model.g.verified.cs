@@ -1871,9 +1871,13 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         {
             ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
             global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_enc_weight_ih_l0), 76, 12);
+            global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0 + 912), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_enc_weight_ih_l0 + 912), 76, 12);
             global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_enc_weight_hh_l0), 76, 19);
+            global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0 + 1444), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_enc_weight_hh_l0 + 1444), 76, 19);
             global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_mid_weight_ih_l0), 72, 19);
+            global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0 + 1368), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_mid_weight_ih_l0 + 1368), 72, 19);
             global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_mid_weight_hh_l0), 72, 24);
+            global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0 + 1728), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_mid_weight_hh_l0 + 1728), 72, 24);
             global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_top_weight_ih_l0), 8, 24);
             global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_top_weight_hh_l0), 8, 8);
             global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_head_weight), 9, 8);
@@ -1883,9 +1887,13 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
             ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
             ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
             global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_enc_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_enc_weight_ih_l0Scales), 76, 12);
+            global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_enc_weight_ih_l0 + 912), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_enc_weight_ih_l0 + 912), ref Kernels.At(ref scales, Layout.Packed_enc_weight_ih_l0Scales), 76, 12);
             global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_enc_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_enc_weight_hh_l0Scales), 76, 19);
+            global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_enc_weight_hh_l0 + 1444), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_enc_weight_hh_l0 + 1444), ref Kernels.At(ref scales, Layout.Packed_enc_weight_hh_l0Scales), 76, 19);
             global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_mid_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_mid_weight_ih_l0Scales), 72, 19);
+            global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_mid_weight_ih_l0 + 1368), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_mid_weight_ih_l0 + 1368), ref Kernels.At(ref scales, Layout.Packed_mid_weight_ih_l0Scales), 72, 19);
             global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_mid_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_mid_weight_hh_l0Scales), 72, 24);
+            global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_mid_weight_hh_l0 + 1728), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_mid_weight_hh_l0 + 1728), ref Kernels.At(ref scales, Layout.Packed_mid_weight_hh_l0Scales), 72, 24);
             global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_top_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_top_weight_ih_l0Scales), 8, 24);
             global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_top_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_top_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_top_weight_hh_l0Scales), 8, 8);
             global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_head_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_head_weight), ref Kernels.At(ref scales, Layout.Packed_head_weightScales), 9, 8);
@@ -2451,22 +2459,22 @@ partial class MixedStack : global::RnnGen.IRnnModel<int, int>, global::RnnGen.IT
         public const int State2H = 96; // [H]: h
 
         // the weight matrices transposed into the panels the forward kernels read
-        public const int Packed_enc_weight_ih_l0 = 0; // [12, 76] in panels: weight_ihᵀ
-        public const int Packed_enc_weight_hh_l0 = 912; // [19, 76] in panels: weight_hhᵀ
-        public const int Packed_mid_weight_ih_l0 = 2368; // [19, 72] in panels: weight_ihᵀ
-        public const int Packed_mid_weight_hh_l0 = 3744; // [24, 72] in panels: weight_hhᵀ
-        public const int Packed_top_weight_ih_l0 = 5472; // [24, 8] in panels: weight_ihᵀ
-        public const int Packed_top_weight_hh_l0 = 5664; // [8, 8] in panels: weight_hhᵀ
-        public const int Packed_head_weight = 5728; // [8, 9] in panels: W_denseᵀ
+        public const int Packed_enc_weight_ih_l0 = 0; // [12, 76] in panels and its row copy: weight_ihᵀ
+        public const int Packed_enc_weight_hh_l0 = 1824; // [19, 76] in panels and its row copy: weight_hhᵀ
+        public const int Packed_mid_weight_ih_l0 = 4720; // [19, 72] in panels and its row copy: weight_ihᵀ
+        public const int Packed_mid_weight_hh_l0 = 7456; // [24, 72] in panels and its row copy: weight_hhᵀ
+        public const int Packed_top_weight_ih_l0 = 10912; // [24, 8] in panels: weight_ihᵀ
+        public const int Packed_top_weight_hh_l0 = 11104; // [8, 8] in panels: weight_hhᵀ
+        public const int Packed_head_weight = 11168; // [8, 9] in panels: W_denseᵀ
 
         public const int ParameterLength = 6288;
         public const int ActivationLength = 5728;
         public const int StepScratchLength = 192;
         public const int StateLength = 112;
-        public const int PackedLength = 5808;
+        public const int PackedLength = 11248;
 
         // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-        public const int Int8Scales = 1456;
+        public const int Int8Scales = 2816;
         public const int Packed_enc_weight_ih_l0Scales = 0; // [76]
         public const int Packed_enc_weight_hh_l0Scales = 76; // [76]
         public const int Packed_mid_weight_ih_l0Scales = 152; // [72]

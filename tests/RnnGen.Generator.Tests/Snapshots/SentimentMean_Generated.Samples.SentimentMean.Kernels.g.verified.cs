@@ -2774,7 +2774,7 @@ namespace Samples
 
             // ---- 128 × 16 weight matrix ----
 
-            /// <summary>Copies W [128, 16] into its transpose Wᵀ [16, 128], stored as panels of 32 columns: element (k, j) of panel p is at p·32·16 + k·width + j.</summary>
+            /// <summary>Copies W [128, 16] into its transpose Wᵀ [16, 128], stored as panels of 32 columns (element (k, j) of panel p is at p·32·16 + k·width + j), then again at 2048 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_128x16(ref float w, ref float packed)
             {
                 for (int p = 0; p < 128; p += 32)
@@ -2789,6 +2789,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 2048), 128, 16);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [128, 16] read from its packed transpose (see Pack_128x16).</summary>
@@ -2993,10 +2995,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 512);
-                            ref float b2 = ref At(ref packed, 1024);
-                            ref float b3 = ref At(ref packed, 1536);
+                            ref float b0 = ref At(ref packed, 2048);
+                            ref float b1 = ref At(ref packed, 2080);
+                            ref float b2 = ref At(ref packed, 2112);
+                            ref float b3 = ref At(ref packed, 2144);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -3009,10 +3011,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -3269,10 +3271,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 16 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 16 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 16 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 16 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 2048 + ((j) & ~63) * 16 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 2048 + ((j + 16) & ~63) * 16 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 2048 + ((j + 32) & ~63) * 16 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 2048 + ((j + 48) & ~63) * 16 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -3285,10 +3287,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -3826,10 +3828,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 512 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 1024 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 1536 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 2048 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 2080 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 2112 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 2144 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -3842,10 +3844,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -4093,10 +4095,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 16 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 16 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 16 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 16 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (2048 + ((j) & ~63) * 16 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (2048 + ((j + 16) & ~63) * 16 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (2048 + ((j + 32) & ~63) * 16 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (2048 + ((j + 48) & ~63) * 16 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 16);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -4109,10 +4111,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 16; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);
@@ -5873,7 +5875,7 @@ namespace Samples
 
             // ---- 128 × 32 weight matrix ----
 
-            /// <summary>Copies W [128, 32] into its transpose Wᵀ [32, 128], stored as panels of 32 columns: element (k, j) of panel p is at p·32·32 + k·width + j.</summary>
+            /// <summary>Copies W [128, 32] into its transpose Wᵀ [32, 128], stored as panels of 32 columns (element (k, j) of panel p is at p·32·32 + k·width + j), then again at 4096 as the row copy (see RnnGen.Numerics.RowPanels).</summary>
             public static void Pack_128x32(ref float w, ref float packed)
             {
                 for (int p = 0; p < 128; p += 32)
@@ -5888,6 +5890,8 @@ namespace Samples
                         }
                     }
                 }
+                // The row copy the single-row products read: the same Wᵀ in panels of RowPanels.Width columns, one stream of addresses per row of x.
+                global::RnnGen.Numerics.RowPanels.Pack(ref packed, ref At(ref packed, 4096), 128, 32);
             }
 
             /// <summary>y[c, n] = bias[n] + Σ_k x[c, k]·W[n, k] for c &lt; count, with W of shape [128, 32] read from its packed transpose (see Pack_128x32).</summary>
@@ -6092,10 +6096,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref float b0 = ref At(ref packed, 0);
-                            ref float b1 = ref At(ref packed, 1024);
-                            ref float b2 = ref At(ref packed, 2048);
-                            ref float b3 = ref At(ref packed, 3072);
+                            ref float b0 = ref At(ref packed, 4096);
+                            ref float b1 = ref At(ref packed, 4128);
+                            ref float b2 = ref At(ref packed, 4160);
+                            ref float b3 = ref At(ref packed, 4192);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -6108,10 +6112,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 128);
+                                ref float b1r = ref At(ref b1, r * 128);
+                                ref float b2r = ref At(ref b2, r * 128);
+                                ref float b3r = ref At(ref b3, r * 128);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
@@ -6368,10 +6372,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref float b0 = ref At(ref packed, ((j) & ~31) * 32 + ((j) & 31));
-                            ref float b1 = ref At(ref packed, ((j + 16) & ~31) * 32 + ((j + 16) & 31));
-                            ref float b2 = ref At(ref packed, ((j + 32) & ~31) * 32 + ((j + 32) & 31));
-                            ref float b3 = ref At(ref packed, ((j + 48) & ~31) * 32 + ((j + 48) & 31));
+                            ref float b0 = ref At(ref packed, 4096 + ((j) & ~63) * 32 + ((j) & 63));
+                            ref float b1 = ref At(ref packed, 4096 + ((j + 16) & ~63) * 32 + ((j + 16) & 63));
+                            ref float b2 = ref At(ref packed, 4096 + ((j + 32) & ~63) * 32 + ((j + 32) & 63));
+                            ref float b3 = ref At(ref packed, 4096 + ((j + 48) & ~63) * 32 + ((j + 48) & 63));
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -6384,10 +6388,10 @@ namespace Samples
                             var acc0_7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref float b0r = ref At(ref b0, r * 32);
-                                ref float b1r = ref At(ref b1, r * 32);
-                                ref float b2r = ref At(ref b2, r * 32);
-                                ref float b3r = ref At(ref b3, r * 32);
+                                ref float b0r = ref At(ref b0, r * 64);
+                                ref float b1r = ref At(ref b1, r * 64);
+                                ref float b2r = ref At(ref b2, r * 64);
+                                ref float b3r = ref At(ref b3, r * 64);
                                 var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
                                 var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(8));
                                 var b2_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b1r, (uint)(0));
@@ -6925,10 +6929,10 @@ namespace Samples
                     else if (rest == 1)
                     {
                         {
-                            ref byte b0 = ref packed;
-                            ref byte b1 = ref At(ref packed, 1024 * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, 2048 * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, 3072 * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, 4096 * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, 4128 * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, 4160 * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, 4192 * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
@@ -6941,10 +6945,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(112));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 128) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 128) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 128) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 128) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
                                 TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
@@ -7192,10 +7196,10 @@ namespace Samples
                     {
                         for (int j = 0; j < 128; j += 64)
                         {
-                            ref byte b0 = ref At(ref packed, (((j) & ~31) * 32 + ((j) & 31)) * TWeights.Size);
-                            ref byte b1 = ref At(ref packed, (((j + 16) & ~31) * 32 + ((j + 16) & 31)) * TWeights.Size);
-                            ref byte b2 = ref At(ref packed, (((j + 32) & ~31) * 32 + ((j + 32) & 31)) * TWeights.Size);
-                            ref byte b3 = ref At(ref packed, (((j + 48) & ~31) * 32 + ((j + 48) & 31)) * TWeights.Size);
+                            ref byte b0 = ref At(ref packed, (4096 + ((j) & ~63) * 32 + ((j) & 63)) * TWeights.Size);
+                            ref byte b1 = ref At(ref packed, (4096 + ((j + 16) & ~63) * 32 + ((j + 16) & 63)) * TWeights.Size);
+                            ref byte b2 = ref At(ref packed, (4096 + ((j + 32) & ~63) * 32 + ((j + 32) & 63)) * TWeights.Size);
+                            ref byte b3 = ref At(ref packed, (4096 + ((j + 48) & ~63) * 32 + ((j + 48) & 63)) * TWeights.Size);
                             ref float a0 = ref At(ref x, m * 32);
                             ref float c0 = ref At(ref y, m * 128);
                             var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(j));
@@ -7208,10 +7212,10 @@ namespace Samples
                             var acc0_7 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(8 + j + 48));
                             for (int r = 0; r < 32; r++)
                             {
-                                ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
-                                ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
-                                ref byte b2r = ref At(ref b2, (r * 32) * TWeights.Size);
-                                ref byte b3r = ref At(ref b3, (r * 32) * TWeights.Size);
+                                ref byte b0r = ref At(ref b0, (r * 64) * TWeights.Size);
+                                ref byte b1r = ref At(ref b1, (r * 64) * TWeights.Size);
+                                ref byte b2r = ref At(ref b2, (r * 64) * TWeights.Size);
+                                ref byte b3r = ref At(ref b3, (r * 64) * TWeights.Size);
                                 float a0r = At(ref a0, r);
                                 var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
                                 TWeights.LoadPairsVector256(ref b0r, out var b0_, out var b1_);

@@ -1792,7 +1792,9 @@ namespace Samples
             {
                 ref ushort q16 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, ushort>(ref compact);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0), 128, 16);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 2048), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_ih_l0 + 2048), 128, 16);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0), 128, 32);
+                global::RnnGen.Numerics.BFloat16Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 4096), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_lstm_weight_hh_l0 + 4096), 128, 32);
                 global::RnnGen.Numerics.BFloat16Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q16, Layout.Packed_dense_weight), 2, 32);
             }
             else
@@ -1800,7 +1802,9 @@ namespace Samples
                 ref sbyte q8 = ref global::System.Runtime.CompilerServices.Unsafe.As<float, sbyte>(ref compact);
                 ref float scales = ref Kernels.At(ref compact, Layout.Int8Scales);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 128, 16);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_ih_l0 + 2048), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_ih_l0 + 2048), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_ih_l0Scales), 128, 16);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 128, 32);
+                global::RnnGen.Numerics.Int8Weights.PackRows(ref Kernels.At(ref q, Layout.Packed_lstm_weight_hh_l0 + 4096), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_lstm_weight_hh_l0 + 4096), ref Kernels.At(ref scales, Layout.Packed_lstm_weight_hh_l0Scales), 128, 32);
                 global::RnnGen.Numerics.Int8Weights.Pack(ref Kernels.At(ref q, Layout.Packed_dense_weight), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref q8, Layout.Packed_dense_weight), ref Kernels.At(ref scales, Layout.Packed_dense_weightScales), 2, 32);
             }
             _compactVersion = _packedVersion;
@@ -2109,18 +2113,18 @@ namespace Samples
             public const int StateReadoutCount = 96; // [1]: steps so far
 
             // the weight matrices transposed into the panels the forward kernels read
-            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 128] in panels: weight_ihᵀ
-            public const int Packed_lstm_weight_hh_l0 = 2048; // [32, 128] in panels: weight_hhᵀ
-            public const int Packed_dense_weight = 6144; // [32, 2] in panels: W_denseᵀ
+            public const int Packed_lstm_weight_ih_l0 = 0; // [16, 128] in panels and its row copy: weight_ihᵀ
+            public const int Packed_lstm_weight_hh_l0 = 4096; // [32, 128] in panels and its row copy: weight_hhᵀ
+            public const int Packed_dense_weight = 12288; // [32, 2] in panels: W_denseᵀ
 
             public const int ParameterLength = 6960;
             public const int ActivationLength = 275520;
             public const int StepScratchLength = 320;
             public const int StateLength = 112;
-            public const int PackedLength = 6208;
+            public const int PackedLength = 12352;
 
             // The int8 copy of the packed weights: PackedLength bytes, then, from this float offset, one scale per row of each matrix it holds.
-            public const int Int8Scales = 1552;
+            public const int Int8Scales = 3088;
             public const int Packed_lstm_weight_ih_l0Scales = 0; // [128]
             public const int Packed_lstm_weight_hh_l0Scales = 128; // [128]
             public const int Packed_dense_weightScales = 256; // [2]
