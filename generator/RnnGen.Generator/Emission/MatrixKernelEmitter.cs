@@ -107,10 +107,12 @@ internal static class MatrixKernelEmitter
     private const string CompactParameters = "ref float x, ref byte packed, ref float scale, ref float bias, ref float y";
 
     /// <summary>
-    /// Rows of C per register tile: 6 at Vector256 (12 accumulators, two B vectors and a broadcast fill
-    /// AVX2's 16 registers, the shape of the usual AVX2 GEMM kernel), 4 at the other widths.
+    /// Rows of C per register tile: 6 at Vector256 and Vector512 (12 accumulators, two B vectors and a
+    /// broadcast fill AVX2's 16 registers, the shape of the usual AVX2 GEMM kernel; at Vector512 each B
+    /// vector then feeds 6 multiply–adds instead of 4), 4 at Vector128. The single rows that remain read
+    /// the row copy (see <see cref="HasRowCopy"/>).
     /// </summary>
-    private static int RowBlock(VectorTier tier) => tier.IsScalar ? 1 : tier.Width == 8 ? 6 : 4;
+    private static int RowBlock(VectorTier tier) => tier.IsScalar ? 1 : tier.Width >= 8 ? 6 : 4;
 
     /// <summary>Vectors per row of a register tile.</summary>
     private static int TileVectors(VectorTier tier) => tier.IsScalar ? 4 : 2;

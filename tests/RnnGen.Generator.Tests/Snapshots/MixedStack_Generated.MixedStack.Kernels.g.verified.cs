@@ -65,11 +65,11 @@ partial class MixedStack
         private static void Linear_8x8_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 8);
@@ -79,10 +79,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -99,17 +105,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -608,11 +656,11 @@ partial class MixedStack
         private static void LinearCompact_8x8_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref byte b0 = ref packed;
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 8);
@@ -622,10 +670,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 8; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
@@ -642,17 +696,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref byte b0 = ref packed;
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -1816,11 +1912,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_8x8_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 8);
                     ref float c0 = ref At(ref dx, m * 8);
@@ -1830,10 +1926,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                     var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -1850,17 +1952,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -2372,11 +2516,11 @@ partial class MixedStack
         private static void Linear_8x24_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 8);
@@ -2386,10 +2530,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -2406,17 +2556,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -2915,11 +3107,11 @@ partial class MixedStack
         private static void LinearCompact_8x24_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref byte b0 = ref packed;
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 8);
@@ -2929,10 +3121,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
@@ -2949,17 +3147,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref byte b0 = ref packed;
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 8);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -4476,11 +4716,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_8x24_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 8);
                     ref float c0 = ref At(ref dx, m * 24);
@@ -4490,6 +4730,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 72);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 96);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 120);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
@@ -4498,6 +4742,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(16));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(16));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(16));
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -4523,6 +4771,16 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(16));
@@ -4532,12 +4790,63 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 8);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -5391,11 +5700,11 @@ partial class MixedStack
         private static void Linear_9x8_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref packed, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 9);
@@ -5405,6 +5714,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 36);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 45);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc0_1 = At(ref bias, 8);
                     var acc1_0 = acc0_0;
@@ -5413,6 +5726,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 9);
@@ -5434,6 +5751,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     At(ref c0, 8) = acc0_1;
@@ -5443,12 +5768,60 @@ partial class MixedStack
                     At(ref c2, 8) = acc2_1;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     At(ref c3, 8) = acc3_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    At(ref c4, 8) = acc4_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    At(ref c5, 8) = acc5_1;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 9);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = At(ref b0r, 8);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        At(ref c1, 8) = acc1_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        At(ref c2, 8) = acc2_1;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -6094,11 +6467,11 @@ partial class MixedStack
         private static void LinearCompact_9x8_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref byte b0 = ref packed;
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 8);
                     ref float c0 = ref At(ref y, m * 9);
@@ -6108,6 +6481,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 18);
                     ref float a3 = ref At(ref a0, 24);
                     ref float c3 = ref At(ref c0, 27);
+                    ref float a4 = ref At(ref a0, 32);
+                    ref float c4 = ref At(ref c0, 36);
+                    ref float a5 = ref At(ref a0, 40);
+                    ref float c5 = ref At(ref c0, 45);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
                     var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
                     var acc1_0 = acc0_0;
@@ -6116,6 +6493,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 8; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
@@ -6137,6 +6518,14 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     At(ref c0, 8) = acc0_1;
@@ -6146,12 +6535,60 @@ partial class MixedStack
                     At(ref c2, 8) = acc2_1;
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     At(ref c3, 8) = acc3_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    At(ref c4, 8) = acc4_1;
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    At(ref c5, 8) = acc5_1;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref byte b0 = ref packed;
+                        ref float a0 = ref At(ref x, m * 8);
+                        ref float c0 = ref At(ref y, m * 9);
+                        ref float a1 = ref At(ref a0, 8);
+                        ref float c1 = ref At(ref c0, 9);
+                        ref float a2 = ref At(ref a0, 16);
+                        ref float c2 = ref At(ref c0, 18);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : At(ref bias, 8);
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 8; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 9) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadScalar(ref At(ref b0r, 8 * TWeights.Size));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        At(ref c0, 8) = acc0_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        At(ref c1, 8) = acc1_1;
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        At(ref c2, 8) = acc2_1;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -7462,11 +7899,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_9x8_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 9);
                     ref float c0 = ref At(ref dx, m * 8);
@@ -7476,10 +7913,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 16);
                     ref float a3 = ref At(ref a0, 27);
                     ref float c3 = ref At(ref c0, 24);
+                    ref float a4 = ref At(ref a0, 36);
+                    ref float c4 = ref At(ref c0, 32);
+                    ref float a5 = ref At(ref a0, 45);
+                    ref float c5 = ref At(ref c0, 40);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
                     var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
                     for (int r = 0; r < 9; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -7496,17 +7939,59 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 9);
+                        ref float c0 = ref At(ref dx, m * 8);
+                        ref float a1 = ref At(ref a0, 9);
+                        ref float c1 = ref At(ref c0, 8);
+                        ref float a2 = ref At(ref a0, 18);
+                        ref float c2 = ref At(ref c0, 16);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        for (int r = 0; r < 9; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -8032,12 +8517,12 @@ partial class MixedStack
         private static void Linear_72x19_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -8047,6 +8532,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -8055,6 +8544,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -8076,6 +8569,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -8085,11 +8586,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 1216);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -8099,10 +8604,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -8119,17 +8630,120 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -9269,12 +9883,12 @@ partial class MixedStack
         private static void LinearCompact_72x19_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -9284,6 +9898,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -9292,6 +9910,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
@@ -9312,6 +9934,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -9321,11 +9951,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 72);
@@ -9335,10 +9969,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 19; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
@@ -9355,17 +9995,118 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -11748,11 +12489,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_72x19_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 19);
@@ -11762,6 +12503,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 57);
+                    ref float a4 = ref At(ref a0, 288);
+                    ref float c4 = ref At(ref c0, 76);
+                    ref float a5 = ref At(ref a0, 360);
+                    ref float c5 = ref At(ref c0, 95);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = At(ref c0, 16);
                     var acc0_2 = At(ref c0, 17);
@@ -11778,6 +12523,14 @@ partial class MixedStack
                     var acc3_1 = At(ref c3, 16);
                     var acc3_2 = At(ref c3, 17);
                     var acc3_3 = At(ref c3, 18);
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = At(ref c4, 16);
+                    var acc4_2 = At(ref c4, 17);
+                    var acc4_3 = At(ref c4, 18);
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = At(ref c5, 16);
+                    var acc5_2 = At(ref c5, 17);
+                    var acc5_3 = At(ref c5, 18);
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -11809,6 +12562,18 @@ partial class MixedStack
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                         acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         acc3_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b3_, acc3_3);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                        acc4_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b3_, acc4_3);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                        acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
+                        acc5_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b3_, acc5_3);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     At(ref c0, 16) = acc0_1;
@@ -11826,12 +12591,84 @@ partial class MixedStack
                     At(ref c3, 16) = acc3_1;
                     At(ref c3, 17) = acc3_2;
                     At(ref c3, 18) = acc3_3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    At(ref c4, 16) = acc4_1;
+                    At(ref c4, 17) = acc4_2;
+                    At(ref c4, 18) = acc4_3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    At(ref c5, 16) = acc5_1;
+                    At(ref c5, 17) = acc5_2;
+                    At(ref c5, 18) = acc5_3;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = At(ref c1, 16);
+                        var acc1_2 = At(ref c1, 17);
+                        var acc1_3 = At(ref c1, 18);
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = At(ref c2, 16);
+                        var acc2_2 = At(ref c2, 17);
+                        var acc2_3 = At(ref c2, 18);
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        At(ref c1, 16) = acc1_1;
+                        At(ref c1, 17) = acc1_2;
+                        At(ref c1, 18) = acc1_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        At(ref c2, 16) = acc2_1;
+                        At(ref c2, 17) = acc2_2;
+                        At(ref c2, 18) = acc2_3;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -12932,12 +13769,12 @@ partial class MixedStack
         private static void Linear_72x24_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 24 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -12947,6 +13784,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -12955,6 +13796,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -12976,6 +13821,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -12985,11 +13838,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 1536);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -12999,10 +13856,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 8);
@@ -13019,17 +13882,120 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1536);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 8);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -14169,12 +15135,12 @@ partial class MixedStack
         private static void LinearCompact_72x24_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref byte b0 = ref At(ref packed, (((j) & ~31) * 24 + ((j) & 31)) * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -14184,6 +15150,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -14192,6 +15162,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 24; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
@@ -14212,6 +15186,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -14221,11 +15203,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 24);
                     ref float c0 = ref At(ref y, m * 72);
@@ -14235,10 +15221,16 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 144);
                     ref float a3 = ref At(ref a0, 72);
                     ref float c3 = ref At(ref c0, 216);
+                    ref float a4 = ref At(ref a0, 96);
+                    ref float c4 = ref At(ref c0, 288);
+                    ref float a5 = ref At(ref a0, 120);
+                    ref float c5 = ref At(ref c0, 360);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc1_0 = acc0_0;
                     var acc2_0 = acc0_0;
                     var acc3_0 = acc0_0;
+                    var acc4_0 = acc0_0;
+                    var acc5_0 = acc0_0;
                     for (int r = 0; r < 24; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
@@ -14255,17 +15247,118 @@ partial class MixedStack
                         float a3r = At(ref a3, r);
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 768 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref byte b0 = ref At(ref packed, 1536 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 24);
+                        ref float c0 = ref At(ref y, m * 72);
+                        ref float a1 = ref At(ref a0, 24);
+                        ref float c1 = ref At(ref c0, 72);
+                        ref float a2 = ref At(ref a0, 48);
+                        ref float c2 = ref At(ref c0, 144);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc1_0 = acc0_0;
+                        var acc2_0 = acc0_0;
+                        for (int r = 0; r < 24; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 8) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -16402,11 +17495,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_72x24_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 72);
                     ref float c0 = ref At(ref dx, m * 24);
@@ -16416,6 +17509,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 48);
                     ref float a3 = ref At(ref a0, 216);
                     ref float c3 = ref At(ref c0, 72);
+                    ref float a4 = ref At(ref a0, 288);
+                    ref float c4 = ref At(ref c0, 96);
+                    ref float a5 = ref At(ref a0, 360);
+                    ref float c5 = ref At(ref c0, 120);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
@@ -16424,6 +17521,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(16));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(16));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(16));
                     for (int r = 0; r < 72; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 24);
@@ -16449,6 +17550,16 @@ partial class MixedStack
                         var a3_8 = global::System.Runtime.Intrinsics.Vector256.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(16));
@@ -16458,12 +17569,63 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(16));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_1, ref c3, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_1, ref c4, (uint)(16));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_1, ref c5, (uint)(16));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 72);
+                        ref float c0 = ref At(ref dx, m * 24);
+                        ref float a1 = ref At(ref a0, 72);
+                        ref float c1 = ref At(ref c0, 24);
+                        ref float a2 = ref At(ref a0, 144);
+                        ref float c2 = ref At(ref c0, 48);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(16));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(16));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(16));
+                        for (int r = 0; r < 72; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 24);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -17331,12 +18493,12 @@ partial class MixedStack
         private static void Linear_76x12_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 12 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -17346,6 +18508,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -17354,6 +18520,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -17375,6 +18545,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -17384,11 +18562,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 768);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -17398,6 +18580,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -17406,6 +18592,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 12);
@@ -17431,6 +18621,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -17440,12 +18640,124 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 384);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 768);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -18772,12 +20084,12 @@ partial class MixedStack
         private static void LinearCompact_76x12_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref byte b0 = ref At(ref packed, (((j) & ~31) * 12 + ((j) & 31)) * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -18787,6 +20099,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -18795,6 +20111,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
@@ -18815,6 +20135,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -18824,11 +20152,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 12);
                     ref float c0 = ref At(ref y, m * 76);
@@ -18838,6 +20170,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 36);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 48);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 60);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -18846,6 +20182,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 12; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
@@ -18871,6 +20211,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -18880,12 +20230,122 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 384 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref byte b0 = ref At(ref packed, 768 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 12);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 12);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 24);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 12; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -21054,11 +22514,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_76x12_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 76);
                     ref float c0 = ref At(ref dx, m * 12);
@@ -21068,6 +22528,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 24);
                     ref float a3 = ref At(ref a0, 228);
                     ref float c3 = ref At(ref c0, 36);
+                    ref float a4 = ref At(ref a0, 304);
+                    ref float c4 = ref At(ref c0, 48);
+                    ref float a5 = ref At(ref a0, 380);
+                    ref float c5 = ref At(ref c0, 60);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
                     var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
@@ -21076,6 +22540,10 @@ partial class MixedStack
                     var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(8));
                     var acc3_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c3, (uint)(0));
                     var acc3_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c3, (uint)(8));
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c4, (uint)(8));
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c5, (uint)(8));
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 12);
@@ -21101,6 +22569,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
@@ -21110,12 +22588,63 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(0));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(8));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(8));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 12);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 12);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 24);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c0, (uint)(8));
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c1, (uint)(8));
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref c2, (uint)(8));
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(8));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(8));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -21828,12 +23357,12 @@ partial class MixedStack
         private static void Linear_76x19_Vector512(ref float x, ref float packed, ref float bias, ref float y, int count)
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j]; Wᵀ is read from panels of 32 columns.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref float b0 = ref At(ref packed, ((j) & ~31) * 19 + ((j) & 31));
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -21843,6 +23372,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -21851,6 +23384,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 32);
@@ -21872,6 +23409,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -21881,11 +23426,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref float b0 = ref At(ref packed, 1216);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -21895,6 +23444,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -21903,6 +23456,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 12);
@@ -21928,6 +23485,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -21937,12 +23504,124 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref packed, 0);
+                        ref float b1 = ref At(ref packed, 608);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 32);
+                            ref float b1r = ref At(ref b1, r * 32);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(16));
+                            var b2_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(0));
+                            var b3_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b1r, (uint)(16));
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref float b0 = ref At(ref packed, 1216);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 12);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref b0r, (uint)(8));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -23269,12 +24948,12 @@ partial class MixedStack
         private static void LinearCompact_76x19_Vector512<TWeights>(ref float x, ref byte packed, ref float scale, ref float bias, ref float y, int count) where TWeights : struct, global::RnnGen.Numerics.ICompactPanels
         {
             // y[c, j] = bias[j] + Σ_k x[c, k]·Wᵀ[k, j] (scaled formats: bias[j] + scale[j]·Σ_k x[c, k]·Qᵀ[k, j]); Wᵀ is read from compact panels of 32 columns and widened to float32.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             for (int j = 0; j < 64; j += 32)
             {
                 ref byte b0 = ref At(ref packed, (((j) & ~31) * 19 + ((j) & 31)) * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -23284,6 +24963,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(j));
                     var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16 + j));
                     var acc1_0 = acc0_0;
@@ -23292,6 +24975,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
@@ -23312,6 +24999,14 @@ partial class MixedStack
                         var a3_16 = global::System.Runtime.Intrinsics.Vector512.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_16, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16 + j));
@@ -23321,11 +25016,15 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16 + j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_0, ref c3, (uint)(j));
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc3_1, ref c3, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_1, ref c4, (uint)(16 + j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(j));
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_1, ref c5, (uint)(16 + j));
                 }
             }
             {
                 ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref x, m * 19);
                     ref float c0 = ref At(ref y, m * 76);
@@ -23335,6 +25034,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 152);
                     ref float a3 = ref At(ref a0, 57);
                     ref float c3 = ref At(ref c0, 228);
+                    ref float a4 = ref At(ref a0, 76);
+                    ref float c4 = ref At(ref c0, 304);
+                    ref float a5 = ref At(ref a0, 95);
+                    ref float c5 = ref At(ref c0, 380);
                     var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
                     var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
                     var acc1_0 = acc0_0;
@@ -23343,6 +25046,10 @@ partial class MixedStack
                     var acc2_1 = acc0_1;
                     var acc3_0 = acc0_0;
                     var acc3_1 = acc0_1;
+                    var acc4_0 = acc0_0;
+                    var acc4_1 = acc0_1;
+                    var acc5_0 = acc0_0;
+                    var acc5_1 = acc0_1;
                     for (int r = 0; r < 19; r++)
                     {
                         ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
@@ -23368,6 +25075,16 @@ partial class MixedStack
                         var a3_4 = global::System.Runtime.Intrinsics.Vector128.Create(a3r);
                         acc3_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_8, b0_, acc3_0);
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3_4, b1_, acc3_1);
+                        float a4r = At(ref a4, r);
+                        var a4_8 = global::System.Runtime.Intrinsics.Vector256.Create(a4r);
+                        var a4_4 = global::System.Runtime.Intrinsics.Vector128.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_8, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_4, b1_, acc4_1);
+                        float a5r = At(ref a5, r);
+                        var a5_8 = global::System.Runtime.Intrinsics.Vector256.Create(a5r);
+                        var a5_4 = global::System.Runtime.Intrinsics.Vector128.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_8, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_4, b1_, acc5_1);
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
@@ -23377,12 +25094,122 @@ partial class MixedStack
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc3_0, ref c3, (uint)(64));
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc3_1, ref c3, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc4_0, ref c4, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc4_1, ref c4, (uint)(72));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc5_0, ref c5, (uint)(64));
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc5_1, ref c5, (uint)(72));
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref byte b0 = ref packed;
+                        ref byte b1 = ref At(ref packed, 608 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(0));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(16));
+                        var acc0_2 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(32));
+                        var acc0_3 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref bias, (uint)(48));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc1_2 = acc0_2;
+                        var acc1_3 = acc0_3;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        var acc2_2 = acc0_2;
+                        var acc2_3 = acc0_3;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 32) * TWeights.Size);
+                            ref byte b1r = ref At(ref b1, (r * 32) * TWeights.Size);
+                            TWeights.LoadPairsVector512(ref b0r, out var b0_, out var b1_);
+                            TWeights.LoadPairsVector512(ref b1r, out var b2_, out var b3_);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_1, ref c0, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_2, ref c0, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_3, ref c0, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_1, ref c1, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_2, ref c1, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_3, ref c1, (uint)(48));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_1, ref c2, (uint)(16));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_2, ref c2, (uint)(32));
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_3, ref c2, (uint)(48));
+                    }
+                    {
+                        ref byte b0 = ref At(ref packed, 1216 * TWeights.Size);
+                        ref float a0 = ref At(ref x, m * 19);
+                        ref float c0 = ref At(ref y, m * 76);
+                        ref float a1 = ref At(ref a0, 19);
+                        ref float c1 = ref At(ref c0, 76);
+                        ref float a2 = ref At(ref a0, 38);
+                        ref float c2 = ref At(ref c0, 152);
+                        var acc0_0 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref bias, (uint)(64));
+                        var acc0_1 = TWeights.Scaled ? default : global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref bias, (uint)(72));
+                        var acc1_0 = acc0_0;
+                        var acc1_1 = acc0_1;
+                        var acc2_0 = acc0_0;
+                        var acc2_1 = acc0_1;
+                        for (int r = 0; r < 19; r++)
+                        {
+                            ref byte b0r = ref At(ref b0, (r * 12) * TWeights.Size);
+                            var b0_ = TWeights.LoadVector256(ref b0r);
+                            var b1_ = TWeights.LoadVector128(ref At(ref b0r, 8 * TWeights.Size));
+                            float a0r = At(ref a0, r);
+                            var a0_8 = global::System.Runtime.Intrinsics.Vector256.Create(a0r);
+                            var a0_4 = global::System.Runtime.Intrinsics.Vector128.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_8, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_4, b1_, acc0_1);
+                            float a1r = At(ref a1, r);
+                            var a1_8 = global::System.Runtime.Intrinsics.Vector256.Create(a1r);
+                            var a1_4 = global::System.Runtime.Intrinsics.Vector128.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_8, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_4, b1_, acc1_1);
+                            float a2r = At(ref a2, r);
+                            var a2_8 = global::System.Runtime.Intrinsics.Vector256.Create(a2r);
+                            var a2_4 = global::System.Runtime.Intrinsics.Vector128.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_8, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_4, b1_, acc2_1);
+                        }
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc0_0, ref c0, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc0_1, ref c0, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc1_0, ref c1, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc1_1, ref c1, (uint)(72));
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(acc2_0, ref c2, (uint)(64));
+                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(acc2_1, ref c2, (uint)(72));
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
@@ -25952,11 +27779,11 @@ partial class MixedStack
         private static void AccumulateInputGradient_76x19_Vector512(ref float dy, ref float w, ref float dx, int count)
         {
             // dx[c, k] += Σ_n dy[c, n]·W[n, k]: B = W row by row, as stored.
-            int blockedRows = count - (count % 4);
-            // Tiles of 4 rows × 32 columns; each B slice is reused by every row block.
+            int blockedRows = count - (count % 6);
+            // Tiles of 6 rows × 32 columns; each B slice is reused by every row block.
             {
                 ref float b0 = ref At(ref w, 0);
-                for (int m = 0; m < blockedRows; m += 4)
+                for (int m = 0; m < blockedRows; m += 6)
                 {
                     ref float a0 = ref At(ref dy, m * 76);
                     ref float c0 = ref At(ref dx, m * 19);
@@ -25966,6 +27793,10 @@ partial class MixedStack
                     ref float c2 = ref At(ref c0, 38);
                     ref float a3 = ref At(ref a0, 228);
                     ref float c3 = ref At(ref c0, 57);
+                    ref float a4 = ref At(ref a0, 304);
+                    ref float c4 = ref At(ref c0, 76);
+                    ref float a5 = ref At(ref a0, 380);
+                    ref float c5 = ref At(ref c0, 95);
                     var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
                     var acc0_1 = At(ref c0, 16);
                     var acc0_2 = At(ref c0, 17);
@@ -25982,6 +27813,14 @@ partial class MixedStack
                     var acc3_1 = At(ref c3, 16);
                     var acc3_2 = At(ref c3, 17);
                     var acc3_3 = At(ref c3, 18);
+                    var acc4_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c4, (uint)(0));
+                    var acc4_1 = At(ref c4, 16);
+                    var acc4_2 = At(ref c4, 17);
+                    var acc4_3 = At(ref c4, 18);
+                    var acc5_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c5, (uint)(0));
+                    var acc5_1 = At(ref c5, 16);
+                    var acc5_2 = At(ref c5, 17);
+                    var acc5_3 = At(ref c5, 18);
                     for (int r = 0; r < 76; r++)
                     {
                         ref float b0r = ref At(ref b0, r * 19);
@@ -26013,6 +27852,18 @@ partial class MixedStack
                         acc3_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b1_, acc3_1);
                         acc3_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b2_, acc3_2);
                         acc3_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a3r, b3_, acc3_3);
+                        float a4r = At(ref a4, r);
+                        var a4_16 = global::System.Runtime.Intrinsics.Vector512.Create(a4r);
+                        acc4_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4_16, b0_, acc4_0);
+                        acc4_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b1_, acc4_1);
+                        acc4_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b2_, acc4_2);
+                        acc4_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a4r, b3_, acc4_3);
+                        float a5r = At(ref a5, r);
+                        var a5_16 = global::System.Runtime.Intrinsics.Vector512.Create(a5r);
+                        acc5_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5_16, b0_, acc5_0);
+                        acc5_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b1_, acc5_1);
+                        acc5_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b2_, acc5_2);
+                        acc5_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a5r, b3_, acc5_3);
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
                     At(ref c0, 16) = acc0_1;
@@ -26030,12 +27881,84 @@ partial class MixedStack
                     At(ref c3, 16) = acc3_1;
                     At(ref c3, 17) = acc3_2;
                     At(ref c3, 18) = acc3_3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc4_0, ref c4, (uint)(0));
+                    At(ref c4, 16) = acc4_1;
+                    At(ref c4, 17) = acc4_2;
+                    At(ref c4, 18) = acc4_3;
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc5_0, ref c5, (uint)(0));
+                    At(ref c5, 16) = acc5_1;
+                    At(ref c5, 17) = acc5_2;
+                    At(ref c5, 18) = acc5_3;
                 }
             }
-            // The remaining rows (fewer than 4) in one tile as tall as they are, so that B is read once for all of them.
+            // The remaining rows (fewer than 6) in tiles of at most 3 rows, so that B is read once for up to 3 of them.
             {
                 int m = blockedRows;
                 int rest = count - m;
+                if (rest > 3)
+                {
+                    {
+                        ref float b0 = ref At(ref w, 0);
+                        ref float a0 = ref At(ref dy, m * 76);
+                        ref float c0 = ref At(ref dx, m * 19);
+                        ref float a1 = ref At(ref a0, 76);
+                        ref float c1 = ref At(ref c0, 19);
+                        ref float a2 = ref At(ref a0, 152);
+                        ref float c2 = ref At(ref c0, 38);
+                        var acc0_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c0, (uint)(0));
+                        var acc0_1 = At(ref c0, 16);
+                        var acc0_2 = At(ref c0, 17);
+                        var acc0_3 = At(ref c0, 18);
+                        var acc1_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c1, (uint)(0));
+                        var acc1_1 = At(ref c1, 16);
+                        var acc1_2 = At(ref c1, 17);
+                        var acc1_3 = At(ref c1, 18);
+                        var acc2_0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref c2, (uint)(0));
+                        var acc2_1 = At(ref c2, 16);
+                        var acc2_2 = At(ref c2, 17);
+                        var acc2_3 = At(ref c2, 18);
+                        for (int r = 0; r < 76; r++)
+                        {
+                            ref float b0r = ref At(ref b0, r * 19);
+                            var b0_ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref b0r, (uint)(0));
+                            var b1_ = At(ref b0r, 16);
+                            var b2_ = At(ref b0r, 17);
+                            var b3_ = At(ref b0r, 18);
+                            float a0r = At(ref a0, r);
+                            var a0_16 = global::System.Runtime.Intrinsics.Vector512.Create(a0r);
+                            acc0_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0_16, b0_, acc0_0);
+                            acc0_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b1_, acc0_1);
+                            acc0_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b2_, acc0_2);
+                            acc0_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a0r, b3_, acc0_3);
+                            float a1r = At(ref a1, r);
+                            var a1_16 = global::System.Runtime.Intrinsics.Vector512.Create(a1r);
+                            acc1_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1_16, b0_, acc1_0);
+                            acc1_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b1_, acc1_1);
+                            acc1_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b2_, acc1_2);
+                            acc1_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a1r, b3_, acc1_3);
+                            float a2r = At(ref a2, r);
+                            var a2_16 = global::System.Runtime.Intrinsics.Vector512.Create(a2r);
+                            acc2_0 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2_16, b0_, acc2_0);
+                            acc2_1 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b1_, acc2_1);
+                            acc2_2 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b2_, acc2_2);
+                            acc2_3 = global::RnnGen.Numerics.Simd.MultiplyAdd(a2r, b3_, acc2_3);
+                        }
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc0_0, ref c0, (uint)(0));
+                        At(ref c0, 16) = acc0_1;
+                        At(ref c0, 17) = acc0_2;
+                        At(ref c0, 18) = acc0_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc1_0, ref c1, (uint)(0));
+                        At(ref c1, 16) = acc1_1;
+                        At(ref c1, 17) = acc1_2;
+                        At(ref c1, 18) = acc1_3;
+                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(acc2_0, ref c2, (uint)(0));
+                        At(ref c2, 16) = acc2_1;
+                        At(ref c2, 17) = acc2_2;
+                        At(ref c2, 18) = acc2_3;
+                    }
+                    m += 3;
+                    rest -= 3;
+                }
                 if (rest == 3)
                 {
                     {
