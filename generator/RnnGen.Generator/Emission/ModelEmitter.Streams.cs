@@ -20,7 +20,7 @@ internal static partial class ModelEmitter
 
     /// <summary>
     /// The fewest streams Step splits between threads, however large each stream's step: a whole share
-    /// of 4 rows (the products' row block) and at least one row for a second participant. For an LSTM
+    /// of 4 rows (the split's granularity) and at least one row for a second participant. For an LSTM
     /// 64→128, 5 streams took 12.6 µs on one thread and 8.8 µs split 4 + 1 (6 and 7: 13.0–15.0 and 8.7–13.0 µs).
     /// </summary>
     private const long FewestParallelStreams = 5;
