@@ -77,14 +77,18 @@ public sealed class UnitSplitTests
         // Full length, and shorter sequences (padding steps after them).
         foreach (int? length in new int?[] { null, 5, 1 })
         {
-            var reference = RunBatch(model, length, threads: 1);
+            var reference = RunBatch(model, length, threads: 1, ThreadSplit.Always);
             foreach (int threads in new[] { 2, 3 })
             {
-                var other = RunBatch(model, length, threads);
-                Assert.Equal(reference.Length, other.Length);
-                for (int i = 0; i < reference.Length; i++)
+                // Always: every pass split. Adaptive: the passes alternate at first (split, alone, split).
+                foreach (var split in new[] { ThreadSplit.Always, ThreadSplit.Adaptive })
                 {
-                    Assert.True(reference[i].AsSpan().SequenceEqual(other[i]), $"{model}, length {length?.ToString() ?? "full"}, {threads} threads: result {i} differs from one thread's.");
+                    var other = RunBatch(model, length, threads, split);
+                    Assert.Equal(reference.Length, other.Length);
+                    for (int i = 0; i < reference.Length; i++)
+                    {
+                        Assert.True(reference[i].AsSpan().SequenceEqual(other[i]), $"{model}, length {length?.ToString() ?? "full"}, {threads} threads, {split}: result {i} differs from one thread's.");
+                    }
                 }
             }
         }
@@ -96,11 +100,15 @@ public sealed class UnitSplitTests
     {
         foreach (var format in new[] { WeightFormat.Float32, WeightFormat.BFloat16, WeightFormat.Int8 })
         {
-            var reference = RunStreams(model, threads: 1, format);
+            var reference = RunStreams(model, threads: 1, format, ThreadSplit.Always);
             foreach (int threads in new[] { 2, 3 })
             {
-                var other = RunStreams(model, threads, format);
-                Assert.Equal(reference, other);
+                // Always: every step split. Adaptive: split and alone steps mixed within each stream.
+                foreach (var split in new[] { ThreadSplit.Always, ThreadSplit.Adaptive })
+                {
+                    var other = RunStreams(model, threads, format, split);
+                    Assert.Equal(reference, other);
+                }
             }
         }
     }
@@ -122,6 +130,23 @@ public sealed class UnitSplitTests
     }
 
     [Fact]
+    public void ThreadSplit_IsAdaptiveByDefault_AndChecked()
+    {
+        var model = new SplitLstm(seed: 2);
+        Assert.Equal(ThreadSplit.Adaptive, model.ThreadSplit);
+        model.ThreadSplit = ThreadSplit.Always;
+        Assert.Equal(ThreadSplit.Always, model.ThreadSplit);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.ThreadSplit = (ThreadSplit)7);
+        Assert.Equal(ThreadSplit.Always, model.ThreadSplit);
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => model.ThreadSplit = ThreadSplit.Adaptive);
+
+        // A model with nothing to split by hidden units (8 units) has no such property.
+        Assert.Null(typeof(FusedLstm8).GetProperty("ThreadSplit"));
+        Assert.NotNull(typeof(SplitGru).GetProperty("ThreadSplit"));
+    }
+
+    [Fact]
     public void SplitStep_InvalidArgumentsChangeNothing()
     {
         using var model = new SplitLstm(seed: 2) { Threads = 2 };
@@ -138,12 +163,13 @@ public sealed class UnitSplitTests
     }
 
     /// <summary>Every batch entry streamed step by step; the outputs of all of them, concatenated.</summary>
-    private static float[] RunStreams(string model, int threads, WeightFormat format)
+    private static float[] RunStreams(string model, int threads, WeightFormat format, ThreadSplit split)
     {
         var h = CreateModel(model);
         using (h)
         {
             h.Model.Threads = threads;
+            SetThreadSplit(h.Model, split);
             h.Model.InferenceWeights = format;
             int t = h.Model.SequenceLength, o = h.Model.OutputSize;
             var all = new float[h.Model.BatchSize * t * o];
@@ -159,10 +185,11 @@ public sealed class UnitSplitTests
     }
 
     /// <summary>Forward's outputs and final states, TrainStep's loss and gradients (parameters and initial state), Evaluate's loss.</summary>
-    private static float[][] RunBatch(string model, int? length, int threads)
+    private static float[][] RunBatch(string model, int? length, int threads, ThreadSplit split)
     {
         using var h = CreateSplitModel(model, length);
         h.Model.Threads = threads;
+        SetThreadSplit(h.Model, split);
         var results = new List<float[]>();
         var outputs = new float[h.OutputCount];
         h.Forward(outputs);
@@ -190,6 +217,10 @@ public sealed class UnitSplitTests
         results.Add([(float)h.Evaluate()]);
         return results.ToArray();
     }
+
+    /// <summary>Sets a model's ThreadSplit, on the models that split work by hidden units (the others have none).</summary>
+    internal static void SetThreadSplit(IRnnModel model, ThreadSplit split) =>
+        model.GetType().GetProperty("ThreadSplit")?.SetValue(model, split);
 
     /// <summary>A model by name: a split model (its name starts with "Split") as <see cref="CreateSplitModel"/> makes it, or a fixture model with its fixture's parameters and data.</summary>
     internal static ModelHarness CreateModel(string model) =>

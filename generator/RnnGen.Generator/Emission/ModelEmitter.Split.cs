@@ -52,6 +52,8 @@ internal static partial class ModelEmitter
         }
 
         w.Line("private readonly global::System.Action<int> _stepBody;");
+        w.Line("/// <summary>Whether each single-stream Step with a team runs split or on the calling thread alone.</summary>");
+        w.Line("private readonly global::RnnGen.SplitChooser _stepSplit = new global::RnnGen.SplitChooser();");
         w.Line("/// <summary>The state a split Step is advancing, for the team's participants; null between calls.</summary>");
         w.Line("private State? _steppingState;");
         if (plan.Spec.Input.IsEmbedding)
@@ -69,34 +71,59 @@ internal static partial class ModelEmitter
             return;
         }
 
+        w.Line("long started = 0;");
         w.Line("if (_team is not null)");
         using (w.Scope())
         {
-            w.Line("// Split by hidden units: each thread computes its units of every layer and its share of the");
-            w.Line("// outputs from its own rows of the weights, so the weights are read from every core's cache at once.");
-            w.Line(plan.Spec.Input.IsEmbedding
-                ? "_steppingToken = token;"
-                : "input.CopyTo(_stepScratch.AsSpan(Layout.StepInput, InputSize));");
-            w.Line("_steppingState = state;");
-            w.Line("try");
+            w.Line("// With a team, the step runs split between its threads (this block) or on this thread alone (after it),");
+            w.Line("// whichever the recent steps found faster: the same bits either way (see SplitChooser).");
+            w.Line("started = global::RnnGen.SplitChooser.Now();");
+            w.Line("if (_stepSplit.Split)");
             using (w.Scope())
             {
-                w.Line("_team.Run(_stepBody);");
-            }
+                w.Line("// Split by hidden units: each thread computes its units of every layer and its share of the");
+                w.Line("// outputs from its own rows of the weights, so the weights are read from every core's cache at once.");
+                w.Line(plan.Spec.Input.IsEmbedding
+                    ? "_steppingToken = token;"
+                    : "input.CopyTo(_stepScratch.AsSpan(Layout.StepInput, InputSize));");
+                w.Line("_steppingState = state;");
+                w.Line("try");
+                using (w.Scope())
+                {
+                    w.Line("_team.Run(_stepBody);");
+                }
 
-            w.Line("finally");
-            using (w.Scope())
-            {
-                w.Line("_steppingState = null;");
-            }
+                w.Line("finally");
+                using (w.Scope())
+                {
+                    w.Line("_steppingState = null;");
+                }
 
-            w.Line();
-            w.Line("_stepScratch.AsSpan(Layout.StepOutput, OutputSize).CopyTo(output);");
-            KeepAlive(w, "state", "this");
-            w.Line("return;");
+                w.Line();
+                w.Line("_stepScratch.AsSpan(Layout.StepOutput, OutputSize).CopyTo(output);");
+                w.Line("_stepSplit.Record(global::RnnGen.SplitChooser.Now() - started);");
+                KeepAlive(w, "state", "this");
+                w.Line("return;");
+            }
         }
 
         w.Line();
+    }
+
+    /// <summary>The end of Step on the calling thread alone: with a team, its time for the chooser.</summary>
+    private static void EmitSplitStepRecord(IndentedWriter w, ModelPlan plan)
+    {
+        if (!plan.SplitsStep)
+        {
+            return;
+        }
+
+        w.Line();
+        w.Line("if (_team is not null)");
+        using (w.Scope())
+        {
+            w.Line("_stepSplit.Record(global::RnnGen.SplitChooser.Now() - started);");
+        }
     }
 
     /// <summary>The split Step's team body: every layer by units, a barrier after each, then the head by outputs.</summary>

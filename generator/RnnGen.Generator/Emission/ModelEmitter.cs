@@ -279,6 +279,103 @@ internal static partial class ModelEmitter
         w.Line($"int {count} = ShareStart({length}, worker + 1, workers, {Code.Int(unit)}) - {start};");
     }
 
+    /// <summary>
+    /// Runs the batch-1 Forward body on the team, split by hidden units, or on the calling thread alone,
+    /// whichever the recent passes found faster (one thread without a team).
+    /// </summary>
+    private static void EmitForwardSplitChoice(IndentedWriter w)
+    {
+        w.Line("if (_team is null)");
+        using (w.Scope())
+        {
+            w.Line("ForwardBody(0);");
+        }
+        w.Line("else");
+        using (w.Scope())
+        {
+            w.Line("// With a team, the pass runs split between its threads or on this thread alone, whichever the");
+            w.Line("// recent passes found faster: the same bits either way (see SplitChooser).");
+            w.Line($"long started = {Rt}SplitChooser.Now();");
+            w.Line("if (_forwardSplit.Split)");
+            using (w.Scope())
+            {
+                w.Line("_team.Run(_forwardBody);");
+            }
+
+            w.Line("else");
+            using (w.Scope())
+            {
+                w.Line("_forwardAlone = true;");
+                w.Line("try");
+                using (w.Scope())
+                {
+                    w.Line("ForwardBody(0);");
+                }
+
+                w.Line("finally");
+                using (w.Scope())
+                {
+                    w.Line("_forwardAlone = false;");
+                }
+            }
+
+            w.Line();
+            w.Line($"_forwardSplit.Record({Rt}SplitChooser.Now() - started);");
+        }
+    }
+
+    /// <summary>ThreadSplit, on a model that splits batch-1 work by hidden units.</summary>
+    private static void EmitThreadSplitProperty(IndentedWriter w, ModelPlan plan)
+    {
+        if (!plan.SplitsStep && !plan.SplitsRecurrence)
+        {
+            return;
+        }
+
+        var choosers = new List<string>();
+        if (plan.SplitsStep)
+        {
+            choosers.Add("_stepSplit");
+        }
+
+        if (plan.SplitsRecurrence)
+        {
+            choosers.Add("_forwardSplit");
+        }
+
+        string what = (plan.SplitsStep, plan.SplitsRecurrence) switch
+        {
+            (true, true) => $"a single stream's <see cref=\"{StepCref(plan)}\"/> and every forward pass at batch size 1",
+            (true, false) => $"a single stream's <see cref=\"{StepCref(plan)}\"/>",
+            _ => "every forward pass at batch size 1",
+        };
+        w.Line("/// <summary>");
+        w.Line($"/// How the work that <see cref=\"Threads\"/> &gt; 1 splits by hidden units runs: {what}.");
+        w.Line("/// <see cref=\"global::RnnGen.ThreadSplit.Adaptive\"/> (the default) runs each call split between the threads");
+        w.Line("/// or on the calling thread alone, whichever the recent calls found faster, so a second core that is");
+        w.Line("/// busy or slow to answer never makes a call slower than one thread for long;");
+        w.Line("/// <see cref=\"global::RnnGen.ThreadSplit.Always\"/> runs every call split. The results are the same bits");
+        w.Line("/// either way (see <see cref=\"global::RnnGen.SplitChooser\"/>).");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is not a ThreadSplit.</exception>");
+        w.Line(GeneratedCode);
+        using (w.Open($"public {Rt}ThreadSplit ThreadSplit"))
+        {
+            w.Line($"get => {choosers[0]}.Mode;");
+            w.Line("set");
+            using (w.Scope())
+            {
+                w.Line("ThrowIfDisposed();");
+                foreach (var c in choosers)
+                {
+                    w.Line($"{c}.Mode = value;");
+                }
+            }
+        }
+
+        w.Line();
+    }
+
     /// <summary>Runs the Forward or Backward body on the team, or directly on one thread.</summary>
     private static void RunOnTeam(IndentedWriter w, string phase)
     {
@@ -358,6 +455,14 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>The worker threads when Threads &gt; 1, otherwise null.</summary>");
         w.Line($"private {Rt}WorkerTeam? _team;");
         w.Line("private readonly global::System.Action<int> _forwardBody;");
+        if (plan.SplitsRecurrence)
+        {
+            w.Line("/// <summary>Whether each batch-1 forward pass with a team runs split or on the calling thread alone.</summary>");
+            w.Line($"private readonly {Rt}SplitChooser _forwardSplit = new {Rt}SplitChooser();");
+            w.Line("/// <summary>True while a forward pass runs on the calling thread alone although there is a team.</summary>");
+            w.Line("private bool _forwardAlone;");
+        }
+
         w.Line("private readonly global::System.Action<int> _backwardBody;");
         EmitStreamBatchFields(w, plan);
         EmitSplitStepFields(w, plan);
@@ -505,10 +610,10 @@ internal static partial class ModelEmitter
         if (plan.SplitsRecurrence || plan.SplitsStep)
         {
             w.Line(plan.SplitsRecurrence
-                ? "/// value. With one batch entry, Forward's recurrence is split by hidden units: each thread computes some units of every layer, and the threads meet after each time step."
+                ? "/// value. With one batch entry, Forward's recurrence is split by hidden units: each thread computes some units of every layer, and the threads meet after each time step (or the pass runs on the calling thread alone when that has been faster: see ThreadSplit)."
                 : "/// value.");
             w.Line(plan.SplitsStep
-                ? $"/// A single stream's <see cref=\"{StepCref(plan)}\"/> is split by hidden units too (each thread reads its part of every weight matrix); a stream batch's is split by streams once it has ParallelStreamsMinimum of them."
+                ? $"/// A single stream's <see cref=\"{StepCref(plan)}\"/> is split by hidden units too (each thread reads its part of every weight matrix), or runs alone when that has been faster (see ThreadSplit); a stream batch's is split by streams once it has ParallelStreamsMinimum of them."
                 : $"/// A single stream's <see cref=\"{StepCref(plan)}\"/> always runs on the calling thread; a stream batch's is split by streams once it has ParallelStreamsMinimum of them.");
         }
         else
@@ -545,6 +650,7 @@ internal static partial class ModelEmitter
         }
 
         w.Line();
+        EmitThreadSplitProperty(w, plan);
         EmitInferenceWeightsProperty(w, plan);
         EmitBatchApi(w, plan);
 
@@ -812,6 +918,7 @@ internal static partial class ModelEmitter
             }
 
             EmitStepBody(w, plan, tapped: false);
+            EmitSplitStepRecord(w, plan);
             KeepAlive(w, "state", "this");
         }
 
@@ -1070,7 +1177,14 @@ internal static partial class ModelEmitter
             }
 
             w.Line();
-            RunOnTeam(w, "Forward");
+            if (plan.SplitsRecurrence)
+            {
+                EmitForwardSplitChoice(w);
+            }
+            else
+            {
+                RunOnTeam(w, "Forward");
+            }
         }
 
         w.Line();
@@ -1078,7 +1192,7 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>The forward pass proper, on every participant of the team (or on the caller alone).</summary>");
         using (w.Open("private void ForwardBody(int worker)"))
         {
-            w.Line("int workers = _team?.Count ?? 1;");
+            w.Line(plan.SplitsRecurrence ? "int workers = _forwardAlone ? 1 : _team?.Count ?? 1;" : "int workers = _team?.Count ?? 1;");
             foreach (var stage in plan.Stages)
             {
                 w.Line($"ForwardLayer{stage.Index}(worker, workers);");
@@ -1176,7 +1290,18 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>Waits for every participant of the team; nothing to wait for on one thread.</summary>");
         using (w.Open("private void Barrier()"))
         {
-            w.Line("_team?.Barrier();");
+            if (plan.SplitsRecurrence)
+            {
+                w.Line("if (!_forwardAlone)");
+                using (w.Scope())
+                {
+                    w.Line("_team?.Barrier();");
+                }
+            }
+            else
+            {
+                w.Line("_team?.Barrier();");
+            }
         }
 
         w.Line();

@@ -68,6 +68,8 @@ namespace Samples
         /// <summary>The stream batch the team is stepping, for its participants; null between calls.</summary>
         private StreamBatch? _steppingStreams;
         private readonly global::System.Action<int> _stepBody;
+        /// <summary>Whether each single-stream Step with a team runs split or on the calling thread alone.</summary>
+        private readonly global::RnnGen.SplitChooser _stepSplit = new global::RnnGen.SplitChooser();
         /// <summary>The state a split Step is advancing, for the team's participants; null between calls.</summary>
         private State? _steppingState;
         /// <summary>The input token of the split Step in progress.</summary>
@@ -187,7 +189,7 @@ namespace Samples
         /// use: the calling thread and <c>Threads − 1</c> worker threads the model owns (1 by default). Each
         /// product is split by rows, never by its reduction, so the results are bit-for-bit the same for every
         /// value.
-        /// A single stream's <see cref="Step(State, int, global::System.Span{float})"/> is split by hidden units too (each thread reads its part of every weight matrix); a stream batch's is split by streams once it has ParallelStreamsMinimum of them.
+        /// A single stream's <see cref="Step(State, int, global::System.Span{float})"/> is split by hidden units too (each thread reads its part of every weight matrix), or runs alone when that has been faster (see ThreadSplit); a stream batch's is split by streams once it has ParallelStreamsMinimum of them.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is outside 1 … 64.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
@@ -207,6 +209,26 @@ namespace Samples
                 }
                 _team?.Dispose();
                 _team = value == 1 ? null : new global::RnnGen.WorkerTeam(value);
+            }
+        }
+
+        /// <summary>
+        /// How the work that <see cref="Threads"/> &gt; 1 splits by hidden units runs: a single stream's <see cref="Step(State, int, global::System.Span{float})"/>.
+        /// <see cref="global::RnnGen.ThreadSplit.Adaptive"/> (the default) runs each call split between the threads
+        /// or on the calling thread alone, whichever the recent calls found faster, so a second core that is
+        /// busy or slow to answer never makes a call slower than one thread for long;
+        /// <see cref="global::RnnGen.ThreadSplit.Always"/> runs every call split. The results are the same bits
+        /// either way (see <see cref="global::RnnGen.SplitChooser"/>).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is not a ThreadSplit.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("RnnGen", "0.1.0")]
+        public global::RnnGen.ThreadSplit ThreadSplit
+        {
+            get => _stepSplit.Mode;
+            set
+            {
+                ThrowIfDisposed();
+                _stepSplit.Mode = value;
             }
         }
 
@@ -918,27 +940,35 @@ namespace Samples
         /// <summary>Step's work after its checks (and Process's, once per step): the arguments are valid and the weights packed.</summary>
         private void StepUnchecked(State state, int token, global::System.Span<float> output)
         {
+            long started = 0;
             if (_team is not null)
             {
-                // Split by hidden units: each thread computes its units of every layer and its share of the
-                // outputs from its own rows of the weights, so the weights are read from every core's cache at once.
-                _steppingToken = token;
-                _steppingState = state;
-                try
+                // With a team, the step runs split between its threads (this block) or on this thread alone (after it),
+                // whichever the recent steps found faster: the same bits either way (see SplitChooser).
+                started = global::RnnGen.SplitChooser.Now();
+                if (_stepSplit.Split)
                 {
-                    _team.Run(_stepBody);
-                }
-                finally
-                {
-                    _steppingState = null;
-                }
+                    // Split by hidden units: each thread computes its units of every layer and its share of the
+                    // outputs from its own rows of the weights, so the weights are read from every core's cache at once.
+                    _steppingToken = token;
+                    _steppingState = state;
+                    try
+                    {
+                        _team.Run(_stepBody);
+                    }
+                    finally
+                    {
+                        _steppingState = null;
+                    }
 
-                _stepScratch.AsSpan(Layout.StepOutput, OutputSize).CopyTo(output);
+                    _stepScratch.AsSpan(Layout.StepOutput, OutputSize).CopyTo(output);
+                    _stepSplit.Record(global::RnnGen.SplitChooser.Now() - started);
 
-                // Native memory was used above through refs and spans, which do not keep its owners alive.
-                global::System.GC.KeepAlive(state);
-                global::System.GC.KeepAlive(this);
-                return;
+                    // Native memory was used above through refs and spans, which do not keep its owners alive.
+                    global::System.GC.KeepAlive(state);
+                    global::System.GC.KeepAlive(this);
+                    return;
+                }
             }
 
             ref float p = ref _parameters.Reference;
@@ -980,6 +1010,11 @@ namespace Samples
 
             // output = h·W_denseᵀ + b_dense
             Kernels.LinearInference_65x128(format, ref Kernels.At(ref s, Layout.State1H), ref q, ref qc, ref qs, Layout.Packed_dense_weight, Layout.Packed_dense_weightScales, ref Kernels.At(ref p, Layout.dense_bias), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output), 1);
+
+            if (_team is not null)
+            {
+                _stepSplit.Record(global::RnnGen.SplitChooser.Now() - started);
+            }
 
             // Native memory was used above through refs and spans, which do not keep its owners alive.
             global::System.GC.KeepAlive(state);
