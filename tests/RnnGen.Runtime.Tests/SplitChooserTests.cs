@@ -81,10 +81,11 @@ namespace RnnGen.Runtime.Tests
         }
 
         [Theory]
-        [InlineData(100, 150, true)]
-        [InlineData(300, 200, false)]
+        [InlineData(100, 110, true)]
+        [InlineData(115, 100, false)]
         public void AfterWarmUp_TheFasterKindRuns_AndTheOtherInARunEachInterval(long split, long alone, bool splitFaster)
         {
+            // Within 16% of each other: the shortest interval (2 × 0.15 / 0.02 = 15 calls is below it).
             var chooser = new SplitChooser();
             var driver = new Driver(chooser);
             driver.Run(SplitChooser.WarmUpCalls, split, alone);
@@ -116,7 +117,7 @@ namespace RnnGen.Runtime.Tests
             var chooser = new SplitChooser();
             var driver = new Driver(chooser);
             driver.Run(SplitChooser.WarmUpCalls, split: 100, alone: 160, switchCost: 2_000);
-            var kinds = driver.Run(4 * SplitChooser.ExploreInterval, split: 100, alone: 160, switchCost: 2_000);
+            var kinds = driver.Run(256, split: 100, alone: 160, switchCost: 2_000);
             Assert.Equal(100, chooser.SplitTicks);
             Assert.Equal(160, chooser.AloneTicks);
             Assert.True(kinds.FindAll(k => k).Count > kinds.Count * 9 / 10);
@@ -139,9 +140,11 @@ namespace RnnGen.Runtime.Tests
 
             // It recovers: the explored split runs time 100 again (195.3 → 171.5 → 153.6, below 160), and
             // split runs from then on but for the explorations of alone.
-            var recovered = driver.Run(4 * SplitChooser.ExploreInterval, split: 100, alone: 160);
-            var last = recovered.GetRange(recovered.Count - (2 * SplitChooser.ExploreInterval), 2 * SplitChooser.ExploreInterval);
-            Assert.InRange(CountRuns(last, kind: false, SplitChooser.ExploreCalls), SplitChooser.ExploreCalls, 2 * SplitChooser.ExploreCalls);
+            // Split 1.6 times faster: runs of alone every 2 × 0.6 / 0.02 = 60 calls (61 rounded up), two or
+            // three of them in the last 128 calls.
+            var recovered = driver.Run(256, split: 100, alone: 160);
+            var last = recovered.GetRange(recovered.Count - 128, 128);
+            Assert.InRange(CountRuns(last, kind: false, SplitChooser.ExploreCalls), 2 * SplitChooser.ExploreCalls, 3 * SplitChooser.ExploreCalls);
             Assert.True(chooser.SplitTicks < 101);
         }
 

@@ -57,7 +57,7 @@ namespace RnnGen
         public const int WarmUpCalls = 8;
 
         /// <summary>The fewest calls between two runs of the kind that was slower.</summary>
-        public const int ExploreInterval = 64;
+        public const int ExploreInterval = 16;
 
         /// <summary>The most calls between two runs of the kind that was slower.</summary>
         public const int MaxExploreInterval = 4096;
