@@ -290,6 +290,7 @@ internal static partial class ModelEmitter
         {
             w.Line("ForwardBody(0);");
         }
+
         w.Line("else");
         using (w.Scope())
         {
@@ -352,8 +353,8 @@ internal static partial class ModelEmitter
         w.Line("/// <summary>");
         w.Line($"/// How the work that <see cref=\"Threads\"/> &gt; 1 splits by hidden units runs: {what}.");
         w.Line("/// <see cref=\"global::RnnGen.ThreadSplit.Adaptive\"/> (the default) runs each call split between the threads");
-        w.Line("/// or on the calling thread alone, whichever the recent calls found faster, so a second core that is");
-        w.Line("/// busy or slow to answer never makes a call slower than one thread for long;");
+        w.Line("/// or on the calling thread alone, whichever the recent calls found faster, so that the calls fall back");
+        w.Line("/// to one thread while the second core is busy or slow to answer;");
         w.Line("/// <see cref=\"global::RnnGen.ThreadSplit.Always\"/> runs every call split. The results are the same bits");
         w.Line("/// either way (see <see cref=\"global::RnnGen.SplitChooser\"/>).");
         w.Line("/// </summary>");

@@ -215,8 +215,8 @@ namespace Samples
         /// <summary>
         /// How the work that <see cref="Threads"/> &gt; 1 splits by hidden units runs: a single stream's <see cref="Step(State, int, global::System.Span{float})"/>.
         /// <see cref="global::RnnGen.ThreadSplit.Adaptive"/> (the default) runs each call split between the threads
-        /// or on the calling thread alone, whichever the recent calls found faster, so a second core that is
-        /// busy or slow to answer never makes a call slower than one thread for long;
+        /// or on the calling thread alone, whichever the recent calls found faster, so that the calls fall back
+        /// to one thread while the second core is busy or slow to answer;
         /// <see cref="global::RnnGen.ThreadSplit.Always"/> runs every call split. The results are the same bits
         /// either way (see <see cref="global::RnnGen.SplitChooser"/>).
         /// </summary>
