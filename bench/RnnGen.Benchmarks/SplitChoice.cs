@@ -50,6 +50,7 @@ internal static class SplitChoice
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LSTM 64→128 + Dense 64, batch 1: {blocks} interleaved blocks per row (after 3 to warm up), medians and ranges"));
         foreach (var (what, calls) in new[] { ("Step", 2000), ("Forward", 60) })
         {
+            bool step = what == "Step";
             var times = models.Select(_ => new List<double>()).ToArray();
             for (int b = -3; b < blocks; b++)
             {
@@ -60,7 +61,7 @@ internal static class SplitChoice
                     long started = Stopwatch.GetTimestamp();
                     for (int i = 0; i < calls; i++)
                     {
-                        if (what == "Step")
+                        if (step)
                         {
                             model.Step(state, input, output);
                         }
